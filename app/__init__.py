@@ -1,0 +1,100 @@
+"""Wardrobe API: the application factory.
+
+`create_app` is a list of `register_*` steps and nothing else. It never touches the
+database, so the app starts (and /healthz answers) even while the database is down.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import cli, errors
+from app.extensions import api, db, jwt, limiter, migrate
+from app.identity import passwords
+from app.security.authorization import check_every_route_has_a_policy
+from config import load_config
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app for `config_name` (default: APP_ENV), with optional setting overrides.
+
+    Raises config.ConfigError: unsafe or invalid settings (e.g. weak secrets in production).
+    Raises UndeclaredPolicyError: a route declares no authorization policy.
+    """
+    app = Flask(__name__, static_folder=None)
+    app.config.from_object(load_config(config_name))
+    app.config.update(overrides or {})
+
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register_error_handlers(app)
+    cli.register_commands(app)
+    register_response_headers(app)
+    register_proxy_fix(app)
+    check_every_route_has_a_policy(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    jwt.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    passwords.init_app(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.apidocs.routes import assets as apidocs_assets
+    from app.apidocs.routes import blp as apidocs_blp
+    from app.auth.routes import blp as auth_blp
+    from app.health.routes import blp as health_blp
+
+    for blueprint in (auth_blp, health_blp, apidocs_blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(apidocs_assets)
+
+
+def register_response_headers(app: Flask) -> None:
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies, take the client address from X-Forwarded-For.
+
+    With the default 0 the socket address is used, so a client cannot choose the address
+    the rate limiter counts against.
+    """
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+def _tune_sqlite(engine: Any) -> None:
+    """SQLite enforces foreign keys (and so ON DELETE CASCADE) only when asked, per connection."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

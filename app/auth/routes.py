@@ -1,0 +1,135 @@
+"""/auth: each view declares its policy, validates, calls one service, returns."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+
+from app.auth import services
+from app.auth.schemas import (
+    LoginSchema,
+    PasswordChangeSchema,
+    RegisterSchema,
+    SessionListSchema,
+    TokenPairSchema,
+)
+from app.extensions import limiter
+from app.identity.schemas import UserSchema
+from app.parsing import Blueprint, EmptyBodySchema
+from app.security.authentication import current_principal
+from app.security.authorization import authenticated, public, refresh_token_required
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts, tokens, sessions.")
+
+# Token responses must never be stored by a browser or proxy cache.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def client_info() -> services.ClientInfo:
+    return services.ClientInfo(
+        user_agent=request.headers.get("User-Agent", ""), ip=request.remote_addr or ""
+    )
+
+
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+@blp.route("/register")
+class Register(MethodView):
+    @public
+    @limiter.limit(register_limit)
+    @blp.arguments(RegisterSchema)
+    @blp.response(201, UserSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def post(self, body: dict):
+        """Create an account (role "user")."""
+        return services.register_user(**body)
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @public
+    @limiter.limit(login_limit)
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def post(self, body: dict):
+        """Exchange email and password for an access and a refresh token."""
+        return services.log_in(**body, client=client_info()), 200, NO_STORE
+
+
+@blp.route("/refresh")
+class Refresh(MethodView):
+    @refresh_token_required
+    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.response(200, TokenPairSchema)
+    def post(self):
+        """Trade the refresh token for a new pair; the old refresh token dies."""
+        return services.refresh_tokens(current_principal(), client=client_info()), 200, NO_STORE
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @authenticated
+    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.response(204)
+    def post(self):
+        """End this session: its access and refresh tokens stop working."""
+        services.log_out(current_principal())
+
+
+@blp.route("/logout-all")
+class LogoutAll(MethodView):
+    @authenticated
+    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.response(204)
+    def post(self):
+        """End every session of the caller."""
+        services.log_out_everywhere(current_principal())
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @authenticated
+    @blp.response(200, UserSchema)
+    def get(self):
+        """The caller's own user."""
+        return current_principal().user
+
+
+@blp.route("/sessions")
+class Sessions(MethodView):
+    @authenticated
+    @blp.response(200, SessionListSchema)
+    def get(self):
+        """The caller's live sessions, newest first."""
+        return {"items": services.list_sessions(current_principal())}
+
+
+@blp.route("/sessions/<int(min=1, max=2147483647):session_id>")
+class SessionById(MethodView):
+    @authenticated
+    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, session_id: int):
+        """End one of the caller's sessions (the calling one included)."""
+        services.end_session(current_principal(), session_id)
+
+
+@blp.route("/password")
+class Password(MethodView):
+    @authenticated
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    @blp.alt_response(403, response="FORBIDDEN")
+    def put(self, body: dict):
+        """Change the password; every other session ends."""
+        services.change_password(current_principal(), **body)

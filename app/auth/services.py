@@ -1,0 +1,132 @@
+"""What /auth does, as plain functions: no request, no responses, only domain errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import EmailTaken, InvalidCredentials, NotFound, WrongPassword
+from app.extensions import db
+from app.identity.models import AuthSession, User
+from app.identity.passwords import check_password_policy, passwords
+from app.security import sessions
+from app.security.authentication import Principal
+from app.security.tokens import TokenPair, issue_token_pair
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """Where a login or refresh came from, as shown in GET /auth/sessions."""
+
+    user_agent: str
+    ip: str
+
+
+def register_user(*, email: str, password: str, name: str = "") -> User:
+    """Create an ordinary user. The role is always "user": no request can choose it.
+
+    Raises ValidationFailed: the password breaks the policy.
+    Raises EmailTaken: the email is registered already (also when two requests race:
+    the database's unique index decides).
+    """
+    check_password_policy(password, email=email, field="password")
+    user = User(email=email, name=name, role="user", password_hash=passwords().hash(password))
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise EmailTaken("An account with this email exists already; log in instead.") from None
+    return user
+
+
+def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
+    """Check the credentials and open a session.
+
+    Exactly one password verification happens whether the email is unknown, the password
+    wrong or the account deactivated, and all three raise the same InvalidCredentials, so
+    neither the body nor the timing tells them apart.
+    """
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        passwords().verify_dummy(password)
+        raise InvalidCredentials()
+    if not passwords().verify(user.password_hash, password) or not user.is_active:
+        raise InvalidCredentials()
+    if passwords().needs_rehash(user.password_hash):
+        user.password_hash = passwords().hash(password)
+    session = sessions.start_session(
+        user,
+        lifetime_seconds=current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
+        user_agent=client.user_agent,
+        ip=client.ip,
+    )
+    db.session.commit()
+    return issue_token_pair(user, session)
+
+
+def refresh_tokens(principal: Principal, *, client: ClientInfo) -> TokenPair:
+    """Rotate the session's refresh token and issue a new pair from the current user row.
+
+    Raises RefreshReused: another request rotated this token first (see sessions.py).
+    """
+    sessions.rotate_refresh_token(
+        principal.session,
+        presented_jti=principal.claims.jti,
+        user_agent=client.user_agent,
+        ip=client.ip,
+    )
+    return issue_token_pair(principal.user, principal.session)
+
+
+def log_out(principal: Principal) -> None:
+    sessions.revoke_session(principal.session, reason="logout")
+
+
+def log_out_everywhere(principal: Principal) -> None:
+    sessions.revoke_user_sessions(principal.user.id, reason="logout_all")
+
+
+def list_sessions(principal: Principal) -> list[dict]:
+    return [
+        {
+            "id": session.id,
+            "created_at": session.created_at,
+            "last_used_at": session.last_used_at,
+            "user_agent": session.user_agent,
+            "ip": session.ip,
+            "current": session.id == principal.session.id,
+        }
+        for session in sessions.live_sessions(principal.user.id)
+    ]
+
+
+def end_session(principal: Principal, session_id: int) -> None:
+    """End one of the caller's live sessions (the calling one included).
+
+    Raises NotFound: no such live session of the caller's; another user's looks the same.
+    """
+    session: AuthSession | None = sessions.find_live_session(session_id, user_id=principal.user.id)
+    if session is None:
+        raise NotFound("No live session of yours has this id.")
+    sessions.revoke_session(session, reason="ended_by_user")
+
+
+def change_password(principal: Principal, *, current_password: str, new_password: str) -> None:
+    """Set a new password and end every other session; the calling one stays valid.
+
+    Raises WrongPassword: `current_password` does not match.
+    Raises ValidationFailed: the new password breaks the policy.
+    """
+    user = principal.user
+    if not passwords().verify(user.password_hash, current_password):
+        raise WrongPassword("The current password is wrong.")
+    check_password_policy(new_password, email=user.email, field="new_password")
+    user.password_hash = passwords().hash(new_password)
+    # One commit: the new hash and the revocations land together or not at all.
+    sessions.revoke_user_sessions(
+        user.id, reason="password_changed", keep_session_id=principal.session.id
+    )

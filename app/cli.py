@@ -1,0 +1,45 @@
+"""Command-line tasks: `flask --app wsgi create-admin EMAIL`, `... routes-by-role`.
+
+Commands call services, as routes do, and turn domain errors into a one-line reason.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from marshmallow import ValidationError
+
+from app.errors import ValidationFailed
+from app.fields import Email
+from app.security.authorization import render_roles_table
+from app.users.services import create_or_promote_admin, find_user_by_email
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password", default=None, help="Set this password (prompted for a new user).")
+def create_admin_command(email: str, password: str | None) -> None:
+    """Create EMAIL as an admin, or promote the existing user."""
+    try:
+        email = Email().deserialize(email)
+    except ValidationError as error:
+        raise click.ClickException(f"{email!r}: {' '.join(error.messages)}") from None
+    if password is None and find_user_by_email(email) is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user, created = create_or_promote_admin(email=email, password=password)
+    except ValidationFailed as error:
+        raise click.ClickException("password: " + " ".join(error.errors["password"])) from None
+    verb = "Created" if created else "Promoted"
+    click.echo(f"{verb} admin {user.email} (id {user.id}).")
+
+
+@click.command("routes-by-role")
+def routes_by_role_command() -> None:
+    """Print docs/roles.md: every route and who may call it."""
+    click.echo(render_roles_table(current_app), nl=False)
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(routes_by_role_command)

@@ -1,0 +1,253 @@
+"""One error shape for the whole API: RFC 9457 problem documents.
+
+Services raise the domain exceptions below; they never build responses. The handlers
+registered here turn those, Werkzeug's HTTP errors, webargs' validation errors,
+flask-limiter's 429, flask-jwt-extended's failures and anything unexpected into
+`application/problem+json` with a stable `code` (API.md section 1).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Any
+
+from flask import Flask, Response, current_app, json
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_MIMETYPE = "application/problem+json"
+BEARER_CHALLENGE = "Bearer"
+INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"'  # noqa: S105 - not a secret
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A failure the client should hear about, with its HTTP status and stable `code`."""
+
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None):
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class Unauthenticated(ApiError):
+    """401: who you are could not be established. Every 401 carries a Bearer challenge."""
+
+    status = 401
+    code = "token_invalid"
+    title = "Invalid token"
+    challenge = INVALID_TOKEN_CHALLENGE
+
+    def __init__(self, detail: str | None = None, **kwargs: Any):
+        super().__init__(detail, **kwargs)
+        self.headers.setdefault("WWW-Authenticate", self.challenge)
+
+
+class TokenMissing(Unauthenticated):
+    code, title, challenge = "token_missing", "Authentication required", BEARER_CHALLENGE
+
+
+class TokenInvalid(Unauthenticated):
+    code, title = "token_invalid", "Invalid token"
+
+
+class TokenExpired(Unauthenticated):
+    code, title = "token_expired", "Token expired"
+
+
+class TokenRevoked(Unauthenticated):
+    code, title = "token_revoked", "Session ended"
+
+
+class TokenStale(Unauthenticated):
+    code, title = "token_stale", "Token out of date"
+
+
+class WrongTokenType(Unauthenticated):
+    code, title = "wrong_token_type", "Wrong token type"
+
+
+class RefreshReused(Unauthenticated):
+    code, title = "refresh_reused", "Refresh token reused"
+
+
+class InvalidCredentials(Unauthenticated):
+    code, title, challenge = "invalid_credentials", "Invalid email or password", BEARER_CHALLENGE
+
+
+class Forbidden(ApiError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class WrongPassword(ApiError):
+    status, code, title = 403, "wrong_password", "Current password is wrong"
+
+
+class NotFound(ApiError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class EmailTaken(ApiError):
+    status, code, title = 409, "email_taken", "Email already registered"
+
+
+class LastAdmin(ApiError):
+    status, code, title = 409, "last_admin", "The last active admin must stay an active admin"
+
+
+class PreconditionFailed(ApiError):
+    status, code, title = 412, "precondition_failed", "Precondition failed"
+
+
+class ServiceUnavailable(ApiError):
+    status, code, title = 503, "service_unavailable", "Service unavailable"
+
+
+# Codes for errors raised by Flask, Werkzeug, webargs or flask-limiter, by status.
+HTTP_STATUS_CODES = {
+    400: "malformed_json",
+    401: "token_missing",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    errors: dict | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Build an RFC 9457 problem response; the only place an error body is made."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "code": code}
+    if detail:
+        body["detail"] = detail
+    if errors is not None:
+        body["errors"] = errors
+    response = current_app.response_class(
+        json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE
+    )
+    response.headers.update(headers or {})
+    return response
+
+
+def handle_api_error(error: ApiError) -> Response:
+    return problem(
+        error.status,
+        error.code,
+        error.title,
+        error.detail,
+        errors=getattr(error, "errors", None),
+        headers=error.headers,
+    )
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Werkzeug's own errors (404, 405, 413, 415…), webargs' 400/422 and the limiter's 429."""
+    status = error.code or 500
+    code = HTTP_STATUS_CODES.get(status, (error.name or "error").lower().replace(" ", "_"))
+    headers: dict[str, str] = {}
+    errors = None
+    detail = error.description
+    data = getattr(error, "data", None) or {}
+    if status == 422:
+        errors = _merge_locations(data.get("messages", {}))
+        detail = "The request has invalid fields; see `errors` for what to fix."
+    elif status == 400 and "messages" in data:
+        detail = "The request body is not valid JSON."
+    elif status == 401:
+        headers["WWW-Authenticate"] = BEARER_CHALLENGE
+    elif status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
+    elif status == 429:
+        headers["Retry-After"] = str(_retry_after_seconds())
+        detail = f"Too many requests: the limit is {error.description}. Retry later."
+    headers.update(data.get("headers") or {})
+    return problem(status, code, error.name or "Error", detail, errors=errors, headers=headers)
+
+
+def handle_database_unavailable(error: OperationalError) -> Response:
+    """The database did not answer: fail closed with 503, never with a trace or SQL."""
+    log.error("database unavailable: %s", type(error.orig).__name__ if error.orig else error)
+    return handle_api_error(ServiceUnavailable("The database is unavailable; retry shortly."))
+
+
+def handle_unexpected(error: Exception) -> Response:
+    """Anything unforeseen: logged with its trace here, a bare 500 for the client."""
+    log.exception("unhandled exception", exc_info=error)
+    return problem(500, "internal_error", "Internal server error")
+
+
+def _merge_locations(messages: dict) -> dict:
+    """webargs groups messages by location (`json`, `query`); clients want field -> messages."""
+    merged: dict = {}
+    for by_field in messages.values():
+        if isinstance(by_field, dict):
+            merged.update(by_field)
+    return merged
+
+
+def _retry_after_seconds() -> int:
+    from app.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(Exception, handle_unexpected)
+    register_jwt_loaders()
+
+
+def register_jwt_loaders() -> None:
+    """Give flask-jwt-extended's own failures our shape too.
+
+    Our routes authenticate through app.security.authentication, which raises the exceptions
+    above; these loaders only matter if someone uses `@jwt_required` directly. Their defaults
+    answer `{"msg": ...}` with 422 or 400 and echo the token's `sub` (SECURITY.md).
+    """
+    from app.extensions import jwt
+
+    def as_response(error_class: type[ApiError]):
+        return lambda *_args: handle_api_error(error_class())
+
+    jwt.unauthorized_loader(as_response(TokenMissing))
+    jwt.invalid_token_loader(as_response(TokenInvalid))
+    jwt.expired_token_loader(as_response(TokenExpired))
+    jwt.revoked_token_loader(as_response(TokenRevoked))
+    jwt.needs_fresh_token_loader(as_response(TokenInvalid))
+    jwt.user_lookup_error_loader(as_response(TokenInvalid))
+    jwt.token_verification_failed_loader(as_response(TokenInvalid))
+
+
+class ValidationFailed(ApiError):
+    """422 raised by a service (rules a schema cannot check alone, like the password policy)."""
+
+    status, code, title = 422, "validation_error", "Validation failed"
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("The request has invalid fields; see `errors` for what to fix.")
+        self.errors = errors

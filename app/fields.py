@@ -1,0 +1,64 @@
+"""Marshmallow fields shared by every feature's schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+# NUL breaks PostgreSQL text columns; lone surrogates cannot be encoded as UTF-8 at all.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+class Text(fields.String):
+    """A string that PostgreSQL and UTF-8 can both store: no NUL, no lone surrogates.
+
+    `trim` strips surrounding white space before validation (names, emails); passwords
+    keep theirs, since a password is never normalised.
+    """
+
+    def __init__(self, *args: Any, trim: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.trim = trim
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _UNSTORABLE.search(text):
+            raise ValidationError("Must not contain NUL characters or lone surrogates.")
+        return text.strip() if self.trim else text
+
+
+class UtcDateTime(fields.DateTime):
+    """RFC 3339 in UTC with a `Z`, to the second: `2026-11-29T04:05:06Z`."""
+
+    def _serialize(self, value: dt.datetime | None, attr: str | None, obj: Any, **kwargs: Any):  # noqa: ARG002
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class StrictInteger(fields.Integer):
+    """An integer that refuses `5.5`, `"5"` and `true` (marshmallow's Integer accepts them)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Email(Text):
+    """An email address, trimmed and lowercased (emails compare case-insensitively here)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, trim=True, **kwargs)
+        self.validators.insert(0, validate.Email(error="Not a valid email address."))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).lower()

@@ -1,0 +1,67 @@
+"""The User and its login sessions.
+
+An AuthSession is one login. It holds the id (`jti`) of the only refresh token that may
+still be used, the session's absolute end, and when it was revoked. Every token carries
+its session id (`sid`), so checking a token is one lookup of session and user together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.database import UTCDateTime, utcnow
+from app.extensions import db
+
+ROLES = ("user", "admin")
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # Emails are stored lowercase, so a plain unique index is case-insensitive uniqueness,
+        # enforced by the database itself (the only real defence against a registration race).
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("role IN ('user', 'admin')", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(16), default="user", index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    sessions: Mapped[list[AuthSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class AuthSession(db.Model):
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    refresh_jti: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    def is_live(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+    def __repr__(self) -> str:
+        return f"<AuthSession {self.id} user={self.user_id}>"

@@ -1,0 +1,68 @@
+"""The OpenAPI side of the error shape and of the bearer scheme.
+
+flask-smorest documents error responses with its own `{"code", "status", "message"}` schema
+as `application/json`; ours are problem documents, so the Api subclass below documents them
+as such. Nothing here imports the app.
+"""
+
+from __future__ import annotations
+
+import http
+
+from flask_smorest import Api
+from flask_smorest.spec import prepare_response
+from marshmallow import Schema, fields
+
+PROBLEM_MIMETYPE = "application/problem+json"
+BEARER_SCHEME = "bearerAuth"
+# Error responses that views reference by hand (error_response_refs), so always present.
+REFERENCED_STATUSES = {400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503}
+
+
+class ProblemSchema(Schema):
+    """An RFC 9457 problem document, as every error of this API is."""
+
+    type = fields.String(required=True, metadata={"example": "about:blank"})
+    title = fields.String(required=True, metadata={"example": "Not found"})
+    status = fields.Integer(required=True, metadata={"example": 404})
+    code = fields.String(
+        required=True,
+        metadata={"description": "Stable machine-readable reason; branch on this."},
+    )
+    detail = fields.String(metadata={"description": "What happened and what to fix."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "422 only: each bad field mapped to its messages."},
+    )
+
+
+class WardrobeApi(Api):
+    """flask-smorest's Api, documenting errors as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict = {"description": status.phrase}
+            content_type = "application/json"
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                content_type = PROBLEM_MIMETYPE
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(
+                status.name, response, lazy=status not in REFERENCED_STATUSES
+            )
+        response = {"description": "Any other error", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+        self.spec.components.security_scheme(
+            BEARER_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        )
+
+
+def error_response_refs(*statuses: int) -> dict[str, dict]:
+    """`responses` entries pointing at the shared problem responses, e.g. for 401 and 403."""
+    return {
+        str(status): {"$ref": f"#/components/responses/{http.HTTPStatus(status).name}"}
+        for status in statuses
+    }

@@ -1,0 +1,94 @@
+"""AUTHENTICATION: who is calling? From the Authorization header to a Principal, or a 401.
+
+Every protected request goes through `authenticate` exactly once (the policy decorators in
+authorization.py call it). It reads the header, verifies the token once (tokens.py), then
+loads the token's session and user in one round trip and checks, in this order:
+
+    no header / not Bearer / bad token        -> token_missing / token_invalid / token_expired
+    refresh token where access is wanted       -> wrong_token_type (and the reverse)
+    session or user gone                       -> token_invalid
+    session ended, or user deactivated         -> token_revoked
+    session past its absolute lifetime         -> token_expired
+    refresh token that was rotated out         -> refresh_reused (and the session ends)
+    access token whose role is not the user's  -> token_stale
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, request
+
+from app.database import utcnow
+from app.errors import (
+    RefreshReused,
+    TokenExpired,
+    TokenInvalid,
+    TokenMissing,
+    TokenRevoked,
+    TokenStale,
+    WrongTokenType,
+)
+from app.identity.models import AuthSession, User
+from app.security import sessions
+from app.security.tokens import ACCESS, REFRESH, Claims, decode_token
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller: their user row, their session, and the token's claims."""
+
+    user: User
+    session: AuthSession
+    claims: Claims
+
+
+def bearer_token() -> str:
+    """The token from `Authorization: Bearer <token>`; never from the query string or body.
+
+    Raises TokenMissing: no Authorization header.
+    Raises TokenInvalid: another scheme, or `Bearer` with nothing after it.
+    """
+    header = request.headers.get("Authorization")
+    if header is None:
+        raise TokenMissing("Send your access token as `Authorization: Bearer <token>`.")
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise TokenInvalid("Use the Bearer scheme: `Authorization: Bearer <token>`.")
+    return token
+
+
+def authenticate(expected_type: str = ACCESS) -> Principal:
+    """Establish the caller from a token of `expected_type`, and remember it in `g`.
+
+    Raises one of the Unauthenticated errors listed in the module docstring.
+    """
+    claims = decode_token(bearer_token())
+    if claims.type != expected_type:
+        wanted = "an access" if expected_type == ACCESS else "a refresh"
+        raise WrongTokenType(f"This endpoint needs {wanted} token.")
+
+    loaded = sessions.load_session_and_user(claims.session_id)
+    if loaded is None or loaded[1].id != claims.user_id:
+        raise TokenInvalid("The token's user or session does not exist.")
+    session, user = loaded
+
+    if session.revoked_at is not None or not user.is_active:
+        raise TokenRevoked("This session has ended; log in again.")
+    if utcnow() >= session.expires_at:
+        raise TokenExpired("This session reached its maximum lifetime; log in again.")
+    if expected_type == REFRESH and claims.jti != session.refresh_jti:
+        sessions.revoke_session(session, reason="refresh_reused")
+        raise RefreshReused("This refresh token was already used; the session is now ended.")
+    if expected_type == ACCESS and claims.role != user.role:
+        raise TokenStale("Your role has changed; refresh your token.")
+
+    principal = Principal(user=user, session=session, claims=claims)
+    g.principal = principal
+    return principal
+
+
+def current_principal() -> Principal:
+    """The caller established by `authenticate` for this request."""
+    return g.principal

@@ -1,0 +1,124 @@
+"""Login sessions: start one, rotate its refresh token, end it.
+
+A session is one row (AuthSession). Its `refresh_jti` names the only refresh token that
+still works; rotating swaps it with a compare-and-set, so of two concurrent refreshes with
+one token exactly one wins and the other is treated as reuse. Ending a session sets
+`revoked_at`, which every token of the session is checked against on every request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+
+from app.database import utcnow
+from app.errors import RefreshReused
+from app.extensions import db
+from app.identity.models import AuthSession, User
+from app.security.tokens import new_jti
+
+USER_AGENT_MAX = 255
+
+
+def start_session(user: User, *, lifetime_seconds: int, user_agent: str, ip: str) -> AuthSession:
+    """Open a session for `user` (flushed, so it has an id; the caller commits)."""
+    now = utcnow()
+    session = AuthSession(
+        user=user,
+        refresh_jti=new_jti(),
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + dt.timedelta(seconds=lifetime_seconds),
+        user_agent=user_agent[:USER_AGENT_MAX],
+        ip=ip,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def rotate_refresh_token(
+    session: AuthSession, *, presented_jti: str, user_agent: str, ip: str
+) -> None:
+    """Make a new refresh token the session's only valid one, and commit.
+
+    Raises RefreshReused: `presented_jti` is no longer current (another refresh won the
+    race, or this is a replay), so the whole session is revoked.
+    """
+    now = utcnow()
+    fresh_jti = new_jti()
+    swapped = db.session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.id == session.id,
+            AuthSession.refresh_jti == presented_jti,
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(
+            refresh_jti=fresh_jti,
+            last_used_at=now,
+            user_agent=user_agent[:USER_AGENT_MAX],
+            ip=ip,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if swapped != 1:
+        revoke_session(session, reason="refresh_reused")
+        raise RefreshReused("This refresh token was already used; the session is now ended.")
+    session.refresh_jti, session.last_used_at = fresh_jti, now
+    session.user_agent, session.ip = user_agent[:USER_AGENT_MAX], ip
+    db.session.commit()
+
+
+def revoke_session(session: AuthSession, *, reason: str) -> None:
+    """End one session and commit: every token it issued is refused from now on."""
+    revoke_sessions_where(AuthSession.id == session.id, reason=reason)
+
+
+def revoke_user_sessions(user_id: int, *, reason: str, keep_session_id: int | None = None) -> None:
+    """End every live session of a user, optionally all but one, and commit."""
+    condition = AuthSession.user_id == user_id
+    if keep_session_id is not None:
+        condition = condition & (AuthSession.id != keep_session_id)
+    revoke_sessions_where(condition, reason=reason)
+
+
+def revoke_sessions_where(condition, *, reason: str) -> None:  # noqa: ANN001 - SQL expression
+    db.session.execute(
+        update(AuthSession)
+        .where(condition, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def live_sessions(user_id: int) -> list[AuthSession]:
+    """The user's sessions that still work, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuthSession)
+            .where(
+                AuthSession.user_id == user_id,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > utcnow(),
+            )
+            .order_by(AuthSession.created_at.desc(), AuthSession.id.desc())
+        )
+    )
+
+
+def find_live_session(session_id: int, *, user_id: int) -> AuthSession | None:
+    session = db.session.get(AuthSession, session_id)
+    if session is None or session.user_id != user_id or not session.is_live(utcnow()):
+        return None
+    return session
+
+
+def load_session_and_user(session_id: int) -> tuple[AuthSession, User] | None:
+    """Session and its user in ONE round trip: the whole database cost of checking a token."""
+    row = db.session.execute(
+        select(AuthSession, User).join(User).where(AuthSession.id == session_id)
+    ).first()
+    return (row[0], row[1]) if row else None

@@ -1,0 +1,142 @@
+"""JSON Web Tokens: made by flask-jwt-extended, read once by PyJWT with every check we need.
+
+flask-jwt-extended's defaults accept a token without `exp`, a string `exp`, a missing `type`
+or `jti` (SECURITY.md). `decode_token` requires every claim we issue, with its type, and
+picks the algorithm and key itself: nothing in the token's header is trusted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import jwt
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token
+
+from app.database import utcnow
+from app.errors import TokenExpired, TokenInvalid
+from app.identity.models import ROLES, AuthSession, User
+
+ACCESS = "access"
+REFRESH = "refresh"
+REQUIRED_CLAIMS = ["exp", "iat", "jti", "type", "sub", "role", "sid"]
+# A real token is a few hundred bytes; anything far longer is not ours (and not worth HMACing).
+MAX_TOKEN_LENGTH = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """The verified contents of a token."""
+
+    user_id: int
+    session_id: int
+    role: str
+    type: str
+    jti: str
+    issued_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
+
+
+def new_jti() -> str:
+    return str(uuid.uuid4())
+
+
+def issue_token_pair(user: User, session: AuthSession) -> TokenPair:
+    """Sign an access and a refresh token for `session`, claims taken from the user row.
+
+    The refresh token's `jti` is the session's current `refresh_jti`; neither token lives
+    past the session's absolute end, so rotation can never extend a session.
+    """
+    now = utcnow()
+    config = current_app.config
+    access_lifetime = _capped(now, config["JWT_ACCESS_TOKEN_EXPIRES"], session.expires_at)
+    refresh_lifetime = _capped(now, config["JWT_REFRESH_TOKEN_EXPIRES"], session.expires_at)
+    claims = {"role": user.role, "sid": session.id}
+    access = create_access_token(
+        identity=str(user.id), additional_claims=claims, expires_delta=access_lifetime
+    )
+    refresh = create_refresh_token(
+        identity=str(user.id),
+        additional_claims={**claims, "jti": session.refresh_jti},
+        expires_delta=refresh_lifetime,
+    )
+    return TokenPair(access, refresh, expires_in=int(access_lifetime.total_seconds()))
+
+
+def decode_token(raw: str) -> Claims:
+    """Verify signature, algorithm and claims of `raw`; return what it says.
+
+    Raises TokenExpired: the signature is ours but `exp` has passed.
+    Raises TokenInvalid: anything else is wrong (signature, algorithm, a missing or
+    mistyped claim, an unknown `crit` header, garbage).
+    """
+    if len(raw) > MAX_TOKEN_LENGTH:
+        raise TokenInvalid("The token is not one this server issued.")
+    payload = _verified_payload(raw)
+    try:
+        return _claims_from(payload)
+    except (KeyError, TypeError, ValueError):
+        raise TokenInvalid("The token's claims are missing or malformed.") from None
+
+
+def _verified_payload(raw: str) -> dict:
+    config = current_app.config
+    keys = [config["JWT_SECRET_KEY"], *config["JWT_PREVIOUS_SECRET_KEYS"]]
+    for key in keys:
+        try:
+            return jwt.decode(
+                raw,
+                key,
+                algorithms=config["JWT_DECODE_ALGORITHMS"],
+                leeway=config["JWT_LEEWAY"],
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.InvalidSignatureError:
+            continue  # maybe signed with a previous key still being rotated out
+        except jwt.ExpiredSignatureError:
+            raise TokenExpired("The token has expired; refresh it or log in again.") from None
+        except jwt.InvalidTokenError:
+            break
+    raise TokenInvalid("The token is not one this server issued.")
+
+
+def _claims_from(payload: dict) -> Claims:
+    exp, iat, sid = payload["exp"], payload["iat"], payload["sid"]
+    # PyJWT does int(exp), so "exp": "9999999999" would pass its own check: insist on ints.
+    for number in (exp, iat, sid):
+        if type(number) is not int:
+            raise TypeError("numeric claim is not an integer")
+    sub, jti, role, token_type = payload["sub"], payload["jti"], payload["role"], payload["type"]
+    if not (isinstance(sub, str) and sub.isascii() and sub.isdigit()):
+        raise ValueError("sub is not a user id")
+    if (
+        not (isinstance(jti, str) and jti)
+        or role not in ROLES
+        or token_type not in (ACCESS, REFRESH)
+    ):
+        raise ValueError("jti, role or type is malformed")
+    if sid < 1:
+        raise ValueError("sid is not a session id")
+    return Claims(
+        user_id=int(sub),
+        session_id=sid,
+        role=role,
+        type=token_type,
+        jti=jti,
+        issued_at=iat,
+        expires_at=exp,
+    )
+
+
+def _capped(now: dt.datetime, seconds: int, session_end: dt.datetime) -> dt.timedelta:
+    return min(dt.timedelta(seconds=seconds), session_end - now)

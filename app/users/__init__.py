@@ -1,0 +1,1 @@
+"""User administration: admins list, inspect, promote, demote and deactivate users."""
