@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import EmailTaken, InvalidCredentials, NotFound, WrongPassword
 from app.extensions import db
-from app.identity.models import AuthSession, User
+from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
 from app.security import sessions
 from app.security.authentication import Principal
@@ -73,21 +73,21 @@ def refresh_tokens(principal: Principal, *, client: ClientInfo) -> TokenPair:
 
     Raises RefreshReused: another request rotated this token first (see sessions.py).
     """
-    sessions.rotate_refresh_token(
-        principal.session,
+    session = sessions.rotate_refresh_token(
+        principal.session_id,
         presented_jti=principal.claims.jti,
         user_agent=client.user_agent,
         ip=client.ip,
     )
-    return issue_token_pair(principal.user, principal.session)
+    return issue_token_pair(principal.load_user(), session)
 
 
 def log_out(principal: Principal) -> None:
-    sessions.revoke_session(principal.session, reason="logout")
+    sessions.revoke_session(principal.session_id, reason="logout")
 
 
 def log_out_everywhere(principal: Principal) -> None:
-    sessions.revoke_user_sessions(principal.user.id, reason="logout_all")
+    sessions.revoke_user_sessions(principal.user_id, reason="logout_all")
 
 
 def list_sessions(principal: Principal) -> list[dict]:
@@ -98,9 +98,9 @@ def list_sessions(principal: Principal) -> list[dict]:
             "last_used_at": session.last_used_at,
             "user_agent": session.user_agent,
             "ip": session.ip,
-            "current": session.id == principal.session.id,
+            "current": session.id == principal.session_id,
         }
-        for session in sessions.live_sessions(principal.user.id)
+        for session in sessions.live_sessions(principal.user_id)
     ]
 
 
@@ -109,10 +109,10 @@ def end_session(principal: Principal, session_id: int) -> None:
 
     Raises NotFound: no such live session of the caller's; another user's looks the same.
     """
-    session: AuthSession | None = sessions.find_live_session(session_id, user_id=principal.user.id)
+    session = sessions.find_live_session(session_id, user_id=principal.user_id)
     if session is None:
         raise NotFound("No live session of yours has this id.")
-    sessions.revoke_session(session, reason="ended_by_user")
+    sessions.revoke_session(session.id, reason="ended_by_user")
 
 
 def change_password(principal: Principal, *, current_password: str, new_password: str) -> None:
@@ -121,12 +121,12 @@ def change_password(principal: Principal, *, current_password: str, new_password
     Raises WrongPassword: `current_password` does not match.
     Raises ValidationFailed: the new password breaks the policy.
     """
-    user = principal.user
+    user = principal.load_user()
     if not passwords().verify(user.password_hash, current_password):
         raise WrongPassword("The current password is wrong.")
     check_password_policy(new_password, email=user.email, field="new_password")
     user.password_hash = passwords().hash(new_password)
     # One commit: the new hash and the revocations land together or not at all.
     sessions.revoke_user_sessions(
-        user.id, reason="password_changed", keep_session_id=principal.session.id
+        user.id, reason="password_changed", keep_session_id=principal.session_id
     )

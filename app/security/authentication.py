@@ -29,18 +29,27 @@ from app.errors import (
     TokenStale,
     WrongTokenType,
 )
-from app.identity.models import AuthSession, User
+from app.extensions import db
+from app.identity.models import User
 from app.security import sessions
 from app.security.tokens import ACCESS, REFRESH, Claims, decode_token
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The authenticated caller: their user row, their session, and the token's claims."""
+    """The authenticated caller, as far as checking the token established it.
 
-    user: User
-    session: AuthSession
+    Only ids and the role: enough to authorize. A view that needs the whole user row asks
+    for it with `load_user()` (free when the check already loaded it in this request).
+    """
+
+    user_id: int
+    session_id: int
+    role: str
     claims: Claims
+
+    def load_user(self) -> User:
+        return db.session.get_one(User, self.user_id)
 
 
 def bearer_token() -> str:
@@ -79,12 +88,12 @@ def authenticate(expected_type: str = ACCESS) -> Principal:
     if utcnow() >= session.expires_at:
         raise TokenExpired("This session reached its maximum lifetime; log in again.")
     if expected_type == REFRESH and claims.jti != session.refresh_jti:
-        sessions.revoke_session(session, reason="refresh_reused")
+        sessions.revoke_session(session.id, reason="refresh_reused")
         raise RefreshReused("This refresh token was already used; the session is now ended.")
     if expected_type == ACCESS and claims.role != user.role:
         raise TokenStale("Your role has changed; refresh your token.")
 
-    principal = Principal(user=user, session=session, claims=claims)
+    principal = Principal(user_id=user.id, session_id=session.id, role=user.role, claims=claims)
     g.principal = principal
     return principal
 

@@ -85,7 +85,7 @@ def _guard(view: View, policy: Policy) -> View:
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         principal = authenticate(policy.token)
-        if policy.roles and principal.user.role not in policy.roles:
+        if policy.roles and principal.role not in policy.roles:
             raise Forbidden(f"This needs the role: {' or '.join(policy.roles)}.")
         return view(*args, **kwargs)
 

@@ -39,8 +39,8 @@ def start_session(user: User, *, lifetime_seconds: int, user_agent: str, ip: str
 
 
 def rotate_refresh_token(
-    session: AuthSession, *, presented_jti: str, user_agent: str, ip: str
-) -> None:
+    session_id: int, *, presented_jti: str, user_agent: str, ip: str
+) -> AuthSession:
     """Make a new refresh token the session's only valid one, and commit.
 
     Raises RefreshReused: `presented_jti` is no longer current (another refresh won the
@@ -51,7 +51,7 @@ def rotate_refresh_token(
     swapped = db.session.execute(
         update(AuthSession)
         .where(
-            AuthSession.id == session.id,
+            AuthSession.id == session_id,
             AuthSession.refresh_jti == presented_jti,
             AuthSession.revoked_at.is_(None),
         )
@@ -64,16 +64,17 @@ def rotate_refresh_token(
         .execution_options(synchronize_session=False)
     ).rowcount
     if swapped != 1:
-        revoke_session(session, reason="refresh_reused")
+        revoke_session(session_id, reason="refresh_reused")
         raise RefreshReused("This refresh token was already used; the session is now ended.")
-    session.refresh_jti, session.last_used_at = fresh_jti, now
-    session.user_agent, session.ip = user_agent[:USER_AGENT_MAX], ip
     db.session.commit()
+    session = db.session.get_one(AuthSession, session_id)
+    db.session.refresh(session)  # the UPDATE bypassed the identity map
+    return session
 
 
-def revoke_session(session: AuthSession, *, reason: str) -> None:
+def revoke_session(session_id: int, *, reason: str) -> None:
     """End one session and commit: every token it issued is refused from now on."""
-    revoke_sessions_where(AuthSession.id == session.id, reason=reason)
+    revoke_sessions_where(AuthSession.id == session_id, reason=reason)
 
 
 def revoke_user_sessions(user_id: int, *, reason: str, keep_session_id: int | None = None) -> None:
