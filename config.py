@@ -62,7 +62,9 @@ class Config:
     JWT_HEADER_TYPE = "Bearer"
     # Never let a broken limiter storage silently switch limiting off (SECURITY.md).
     RATELIMIT_SWALLOW_ERRORS = False
-    RATELIMIT_HEADERS_ENABLED = True
+    # flask-limiter's headers would put Retry-After on every response, even a 200; our 429
+    # handler (app/errors.py) sets it where it belongs.
+    RATELIMIT_HEADERS_ENABLED = False
 
     # argon2id at OWASP's recommended minimum (m=19 MiB, t=2, p=1): strong, and cheap
     # enough that two cores serve about 100 logins a second.

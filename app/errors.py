@@ -143,7 +143,7 @@ def problem(
     if errors is not None:
         body["errors"] = errors
     response = current_app.response_class(
-        json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE
+        json.dumps(body) + "\n", status=status, mimetype=PROBLEM_MIMETYPE
     )
     response.headers.update(headers or {})
     return response
