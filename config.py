@@ -60,6 +60,8 @@ class Config:
     JWT_TOKEN_LOCATION = ["headers"]
     JWT_HEADER_NAME = "Authorization"
     JWT_HEADER_TYPE = "Bearer"
+    # Tokens travel in the Authorization header only, so no cookie CSRF claim in them.
+    JWT_COOKIE_CSRF_PROTECT = False
     # Never let a broken limiter storage silently switch limiting off (SECURITY.md).
     RATELIMIT_SWALLOW_ERRORS = False
     # flask-limiter's headers would put Retry-After on every response, even a 200; our 429
