@@ -16,6 +16,7 @@ route lacks one. The policy is also written into the OpenAPI document (`security
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
@@ -146,5 +147,6 @@ def render_roles_table(app: Flask) -> str:
         "|---|---|---|",
     ]
     for method, path, policy in routes_by_role(app):
-        lines.append(f"| {method} | `{path}` | {policy.describe() if policy else '**none**'} |")
+        shown = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", path)  # /x/<int(min=1):id> -> /x/{id}
+        lines.append(f"| {method} | `{shown}` | {policy.describe() if policy else '**none**'} |")
     return "\n".join(lines) + "\n"
