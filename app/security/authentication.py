@@ -15,7 +15,7 @@ loads the token's session and user in one round trip and checks, in this order:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import g, request
 
@@ -47,9 +47,11 @@ class Principal:
     session_id: int
     role: str
     claims: Claims
+    # The row the check loaded, if it did: the ORM's identity map holds rows only weakly.
+    loaded_user: User | None = field(default=None, repr=False, compare=False)
 
     def load_user(self) -> User:
-        return db.session.get_one(User, self.user_id)
+        return self.loaded_user or db.session.get_one(User, self.user_id)
 
 
 def bearer_token() -> str:
@@ -93,7 +95,9 @@ def authenticate(expected_type: str = ACCESS) -> Principal:
     if expected_type == ACCESS and claims.role != user.role:
         raise TokenStale("Your role has changed; refresh your token.")
 
-    principal = Principal(user_id=user.id, session_id=session.id, role=user.role, claims=claims)
+    principal = Principal(
+        user_id=user.id, session_id=session.id, role=user.role, claims=claims, loaded_user=user
+    )
     g.principal = principal
     return principal
 
