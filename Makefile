@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate docs clean
+.PHONY: run test lint format migrate docs bench clean
 
 # The stamp files re-run pip only when a requirements file changes.
 $(BIN)/python:
@@ -44,6 +44,13 @@ format: $(VENV)/.installed-dev
 
 docs: $(VENV)/.installed
 	$(FLASK) routes-by-role > docs/roles.md
+
+# Throughput and latency under gunicorn with wrk (see docs/performance.md). Uses SQLite in a
+# temp folder, or DATABASE_URL / REDIS_URL when set. BENCH_ARGS="--seconds 5 --rounds 3".
+bench: $(VENV)/.installed-dev
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } \
+		|| { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov
