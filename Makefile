@@ -48,7 +48,7 @@ docs: $(VENV)/.installed
 # Throughput and latency under gunicorn with wrk (see docs/performance.md). Uses SQLite in a
 # temp folder, or DATABASE_URL / REDIS_URL when set. BENCH_ARGS="--seconds 5 --rounds 3".
 bench: $(VENV)/.installed-dev
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } \
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; } \
 		|| { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
