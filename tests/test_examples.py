@@ -2,7 +2,7 @@
 
 The examples are documentation that runs: if the API or the examples drift apart, these
 tests fail. Nothing is mocked; token expiry and rate limiting are real, made quick by
-servers started with a 1-second access token and a tight login limit.
+servers started with 2-second access tokens and a tight login limit.
 """
 
 from __future__ import annotations
@@ -29,13 +29,18 @@ LOGIN_LIMIT_WINDOW = 2  # seconds: LOGIN_RATE_LIMIT of the rate-limited server b
 # flask-limiter rounds the window's end up to the next whole second, so Retry-After may
 # exceed the window by up to one second (never too early, which is what matters).
 MAX_RETRY_AFTER = LOGIN_LIMIT_WINDOW + 1
+ACCESS_LIFETIME = 2  # seconds: JWT_ACCESS_TOKEN_EXPIRES of the short-lived server below
 
 
 @pytest.fixture(scope="module")
 def short_lived_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Access tokens expire after 1 second, so a test can watch one expire."""
+    """Access tokens live 2 seconds (JWT `exp` has whole seconds, so in fact 1 to 2).
+
+    Not 1: a token refreshed just before a second ticks over would be expired again by
+    the time the client repeats its call.
+    """
     with run_live_server(
-        tmp_path_factory.mktemp("short"), workers=1, JWT_ACCESS_TOKEN_EXPIRES="1"
+        tmp_path_factory.mktemp("short"), workers=1, JWT_ACCESS_TOKEN_EXPIRES=str(ACCESS_LIFETIME)
     ) as server:
         yield server
 
@@ -67,6 +72,18 @@ def raw_get_me(server: LiveServer, access_token: str) -> tuple[int, dict]:
         timeout=10,
     ) as response:
         return response.status_code, response.json()
+
+
+def wait_until_expired(server: LiveServer, access_token: str) -> None:
+    """Poll (bounded) until the server calls the token expired: no fixed, over-long sleep."""
+    deadline = time.monotonic() + ACCESS_LIFETIME + 2
+    while time.monotonic() < deadline:
+        status, body = raw_get_me(server, access_token)
+        if status == 401 and body["code"] == "token_expired":
+            return
+        assert status == 200, body
+        time.sleep(0.2)
+    pytest.fail(f"the access token did not expire within {ACCESS_LIFETIME + 2} seconds")
 
 
 def run(command: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
@@ -169,9 +186,7 @@ def test_client_refreshes_an_expired_token_once(short_lived_server: LiveServer) 
     email = new_account(short_lived_server)
     with WardrobeClient(short_lived_server.url) as client:
         first = client.login(email, PASSWORD)
-        time.sleep(2.1)
-        status, body = raw_get_me(short_lived_server, first.access_token)
-        assert (status, body["code"]) == (401, "token_expired")
+        wait_until_expired(short_lived_server, first.access_token)
 
         assert client.me()["email"] == email
 
@@ -187,9 +202,9 @@ def test_client_reports_a_failed_refresh(short_lived_server: LiveServer) -> None
         WardrobeClient(short_lived_server.url) as client,
         WardrobeClient(short_lived_server.url) as thief,
     ):
-        thief.tokens = client.login(email, PASSWORD)
+        tokens = thief.tokens = client.login(email, PASSWORD)
         thief.refresh()  # rotates the refresh token that `client` still holds
-        time.sleep(2.1)
+        wait_until_expired(short_lived_server, tokens.access_token)
 
         with pytest.raises(ApiError) as error:
             client.me()
