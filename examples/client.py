@@ -170,6 +170,7 @@ class WardrobeClient:
     def _send(self, method: str, path: str, json: Any, token: str | None) -> Any:
         """Send until the answer is not 429, at most `max_attempts` times.
 
+        Repeating is safe for any method, POST included: a 429 means the server did nothing.
         Raises ApiError: the last problem document when the answer is an error.
         """
         headers = {"Authorization": f"Bearer {token}"} if token else {}
