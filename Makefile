@@ -1,5 +1,7 @@
-# Wardrobe API. `make run` serves on http://127.0.0.1:8000; `make test` runs every test.
-# Both create .venv and install what is missing first; nothing else is needed but Python 3.11+.
+# Wardrobe API. `make run` serves on http://127.0.0.1:8000; `make test` runs every test but
+# the browser check, which `make e2e` runs. All create .venv and install what is missing first;
+# nothing else is needed but Python 3.11+ (and, for `make e2e`, Debian's chromium, installed
+# by it when run as root).
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,8 +9,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint format migrate docs bench clean
+.PHONY: run test e2e chromium lint format migrate docs bench clean
 
 # The stamp files re-run pip only when a requirements file changes.
 $(BIN)/python:
@@ -32,7 +35,29 @@ run: migrate
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev
-	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not e2e" --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+# Swagger UI in a real browser (tests/e2e). Playwright drives the system Chromium: it
+# cannot download a browser of its own here, and never needs `playwright install`.
+e2e: $(VENV)/.installed-dev chromium
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+# Installs Debian's chromium once (quietly; nothing to do when it is there). Needs root.
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for make e2e..."; \
+		log=$$(mktemp); \
+		{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$$log" 2>&1 \
+			|| { cat "$$log" >&2; rm -f "$$log"; exit 1; }; \
+		rm -f "$$log"; \
+		[ -x "$(CHROMIUM)" ] || { echo "chromium installed, but not at $(CHROMIUM)" >&2; exit 1; }; \
+	else \
+		echo "make e2e needs Chromium at $(CHROMIUM): install it (Debian: sudo apt-get install" \
+			"chromium), or pass CHROMIUM=/path/to/chromium." >&2; \
+		exit 1; \
+	fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

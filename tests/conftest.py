@@ -12,6 +12,7 @@ from app import create_app
 from app.extensions import db
 from app.identity.models import User
 from app.identity.passwords import passwords
+from tests.live_server import LiveServer, run_live_server
 
 PASSWORD = "correct horse battery staple"
 TEST_SECRETS = {
@@ -95,3 +96,10 @@ def assert_problem(response, status: int, code: str) -> dict:
     assert body["code"] == code
     assert isinstance(body["type"], str) and isinstance(body["title"], str)
     return body
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One gunicorn for the whole run, shared by the examples and the browser check."""
+    with run_live_server(tmp_path_factory.mktemp("live")) as server:
+        yield server
