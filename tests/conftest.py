@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -95,3 +96,8 @@ def assert_problem(response, status: int, code: str) -> dict:
     assert body["code"] == code
     assert isinstance(body["type"], str) and isinstance(body["title"], str)
     return body
+
+
+def claims_of(token: str) -> dict:
+    """A token's claims, unverified: for inspecting what the server issued."""
+    return jwt.decode(token, options={"verify_signature": False})

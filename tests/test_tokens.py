@@ -17,15 +17,11 @@ import jwt
 import pytest
 from jwt.warnings import InsecureKeyLengthWarning
 
-from tests.conftest import TEST_SECRETS, assert_problem, bearer
+from tests.conftest import TEST_SECRETS, assert_problem, bearer, claims_of
 
 SECRET = TEST_SECRETS["JWT_SECRET_KEY"]
 WRONG_KEY = "an-attackers-key-that-is-long-enough-0123456789"
 INVALID_CHALLENGE = 'Bearer error="invalid_token"'
-
-
-def claims_of(token: str) -> dict:
-    return jwt.decode(token, options={"verify_signature": False})
 
 
 def forge(claims: dict, key: str | None = SECRET, algorithm: str = "HS256", **headers) -> str:
