@@ -63,3 +63,23 @@ def test_valid_token_fails_closed_when_the_database_is_down(tmp_path, make_app, 
     assert set(body) <= {"type", "title", "status", "code", "detail"}
     response = down_client.post("/auth/login", json={"email": user.email, "password": PASSWORD})
     assert_problem(response, 503, "service_unavailable")
+
+
+@pytest.fixture
+def redis_down_app(tmp_path, make_app) -> Flask:
+    url = f"redis://127.0.0.1:{closed_port()}/0"
+    app = make_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'r.db'}",
+        REDIS_URL=url,
+        RATELIMIT_STORAGE_URI=url,
+    )
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def test_readyz_checks_redis_when_configured(redis_down_app):
+    client = redis_down_app.test_client()
+    assert client.get("/healthz").status_code == 200
+    problem = assert_problem(client.get("/readyz"), 503, "service_unavailable")
+    assert "redis" in problem["detail"]
