@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from flask import Flask, Response, current_app, json
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -190,6 +191,12 @@ def handle_database_unavailable(error: OperationalError) -> Response:
     return handle_api_error(ServiceUnavailable("The database is unavailable; retry shortly."))
 
 
+def handle_redis_unavailable(error: RedisError) -> Response:
+    """Redis (the rate-limit store) did not answer: fail closed with 503, as for the database."""
+    log.error("redis unavailable: %s", type(error).__name__)
+    return handle_api_error(ServiceUnavailable("A backing service is unavailable; retry shortly."))
+
+
 def handle_unexpected(error: Exception) -> Response:
     """Anything unforeseen: logged with its trace here, a bare 500 for the client."""
     log.exception("unhandled exception", exc_info=error)
@@ -218,6 +225,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(RedisError, handle_redis_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
     register_jwt_loaders()
 

@@ -83,3 +83,10 @@ def test_readyz_checks_redis_when_configured(redis_down_app):
     assert client.get("/healthz").status_code == 200
     problem = assert_problem(client.get("/readyz"), 503, "service_unavailable")
     assert "redis" in problem["detail"]
+
+
+def test_rate_limited_routes_fail_closed_when_redis_is_down(redis_down_app):
+    client = redis_down_app.test_client()
+    body = {"email": "ada@example.com", "password": "a long passphrase"}
+    assert_problem(client.post("/auth/register", json=body), 503, "service_unavailable")
+    assert_problem(client.post("/auth/login", json=body), 503, "service_unavailable")
