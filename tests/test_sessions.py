@@ -304,3 +304,13 @@ def test_deleted_user_tokens_are_invalid(app, client, user, login):
         db.session.delete(db.session.get(User, user.id))
         db.session.commit()
     assert_dead(client, tokens, "token_invalid")
+
+
+def test_reactivation_does_not_revive_ended_sessions(app, client, user, login):
+    tokens = login(user)
+    _set_user(app, user.id, is_active=False)
+    assert access_result(client, tokens["access_token"]) == "token_revoked"
+    _promote(app, user.email)  # create-admin reactivates the account...
+    # ...but the sessions that deactivation ended stay ended.
+    assert_dead(client, tokens)
+    assert_alive(client, login(user))
