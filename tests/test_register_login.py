@@ -202,3 +202,18 @@ def test_real_hash_parameters_meet_owasp(config):
     assert config.ARGON2_MEMORY_COST_KIB >= 19_456
     assert config.ARGON2_TIME_COST >= 2
     assert config.ARGON2_PARALLELISM >= 1
+
+
+def test_login_rejects_unknown_fields(client, make_user):
+    user = make_user()
+    body = {"email": user.email, "password": PASSWORD, "remember_me": True}
+    problem = assert_problem(client.post("/auth/login", json=body), 422, "validation_error")
+    assert set(problem["errors"]) == {"remember_me"}
+
+
+def test_passwords_are_not_normalised(client, login):
+    composed, decomposed = "caf\u00e9 au lait!", "cafe\u0301 au lait!"
+    assert client.post("/auth/register", json={**GOOD, "password": composed}).status_code == 201
+    login(GOOD["email"], composed)
+    response = client.post("/auth/login", json={"email": GOOD["email"], "password": decomposed})
+    assert_problem(response, 401, "invalid_credentials")

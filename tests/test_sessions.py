@@ -314,3 +314,20 @@ def test_reactivation_does_not_revive_ended_sessions(app, client, user, login):
     # ...but the sessions that deactivation ended stay ended.
     assert_dead(client, tokens)
     assert_alive(client, login(user))
+
+
+def test_demotion_makes_admin_tokens_stale(app, client, make_user, login):
+    admin = make_user(role="admin")
+    tokens = login(admin)
+    _set_user(app, admin.id, role="user")
+    assert access_result(client, tokens["access_token"]) == "token_stale"
+    renewed = assert_alive(client, {**tokens, "access_token": login(admin)["access_token"]})
+    assert claims_of(renewed["access_token"])["role"] == "user"
+
+
+def test_password_change_rejects_unknown_fields(client, user, login):
+    tokens = login(user)
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "role": "admin"}
+    response = client.put("/auth/password", json=body, headers=bearer(tokens["access_token"]))
+    assert set(assert_problem(response, 422, "validation_error")["errors"]) == {"role"}
+    assert_alive(client, login(user))  # the old password still works
