@@ -1,4 +1,4 @@
-"""Sessions: rotation, reuse, logout scopes, ending by id, password change, role change.
+"""Sessions: rotation, reuse, logout scopes, ending by id, password change, lifetime, list.
 
 After every action, every token the test holds is probed, not only the one just used
 (SECURITY.md). Access tokens are probed with GET /auth/me. A refresh token can only be
@@ -15,34 +15,9 @@ import pytest
 from app.extensions import db
 from app.identity.models import AuthSession, User
 from tests.conftest import PASSWORD, assert_problem, bearer, claims_of
+from tests.helpers import access_result, assert_alive, assert_dead, refresh
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-def access_result(client, token: str) -> int | str:
-    """200, or the problem `code` GET /auth/me answers with this token."""
-    response = client.get("/auth/me", headers=bearer(token))
-    if response.status_code == 200:
-        return 200
-    return assert_problem(response, 401, response.get_json()["code"])["code"]
-
-
-def refresh(client, token: str, headers: dict | None = None, **kwargs):
-    return client.post("/auth/refresh", headers={**bearer(token), **(headers or {})}, **kwargs)
-
-
-def assert_dead(client, tokens: dict, code: str = "token_revoked") -> None:
-    """Both tokens of a pair are refused with `code` (probing a dead refresh token is safe)."""
-    assert access_result(client, tokens["access_token"]) == code
-    assert_problem(refresh(client, tokens["refresh_token"]), 401, code)
-
-
-def assert_alive(client, tokens: dict) -> dict:
-    """Both tokens of a pair work; returns the pair the refresh gave (the one to hold now)."""
-    assert access_result(client, tokens["access_token"]) == 200
-    response = refresh(client, tokens["refresh_token"])
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 @pytest.fixture
@@ -250,79 +225,6 @@ def test_ordinary_requests_write_nothing(app, client, user, login):
     assert client.get("/auth/me", headers=headers).status_code == 200
     assert client.get("/auth/sessions", headers=headers).status_code == 200
     assert stored() == before
-
-
-def _promote(app, email: str) -> None:
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["create-admin", email])
-    assert result.exit_code == 0, result.output
-    assert "Promoted admin" in result.output
-
-
-def test_role_change_makes_access_tokens_stale(app, client, user, login):
-    first, second = login(user), login(user)
-    assert claims_of(first["access_token"])["role"] == "user"
-    _promote(app, user.email)
-
-    for pair in (first, second):
-        assert access_result(client, pair["access_token"]) == "token_stale"
-    response = refresh(client, first["refresh_token"])
-    assert response.status_code == 200
-    renewed = response.get_json()
-    assert claims_of(renewed["access_token"])["role"] == "admin"
-    assert claims_of(renewed["refresh_token"])["role"] == "admin"
-    me = client.get("/auth/me", headers=bearer(renewed["access_token"]))
-    assert me.get_json()["role"] == "admin"
-    # The other session is stale, not ended: its refresh token brings it up to date.
-    second = assert_alive(client, {**second, "access_token": renewed["access_token"]})
-    assert claims_of(second["access_token"])["role"] == "admin"
-    assert access_result(client, second["access_token"]) == 200
-
-
-def _set_user(app, user_id: int, **values) -> None:
-    with app.app_context():
-        row = db.session.get(User, user_id)
-        for name, value in values.items():
-            setattr(row, name, value)
-        db.session.commit()
-
-
-def test_deactivated_user_is_revoked(app, client, make_user, user, login):
-    first, second = login(user), login(user)
-    bystander = login(make_user())
-    _set_user(app, user.id, is_active=False)
-    assert_dead(client, first)
-    assert_dead(client, second)
-    assert_alive(client, bystander)
-    response = client.post("/auth/login", json={"email": user.email, "password": PASSWORD})
-    assert_problem(response, 401, "invalid_credentials")
-
-
-def test_deleted_user_tokens_are_invalid(app, client, user, login):
-    tokens = login(user)
-    with app.app_context():
-        db.session.delete(db.session.get(User, user.id))
-        db.session.commit()
-    assert_dead(client, tokens, "token_invalid")
-
-
-def test_reactivation_does_not_revive_ended_sessions(app, client, user, login):
-    tokens = login(user)
-    _set_user(app, user.id, is_active=False)
-    assert access_result(client, tokens["access_token"]) == "token_revoked"
-    _promote(app, user.email)  # create-admin reactivates the account...
-    # ...but the sessions that deactivation ended stay ended.
-    assert_dead(client, tokens)
-    assert_alive(client, login(user))
-
-
-def test_demotion_makes_admin_tokens_stale(app, client, make_user, login):
-    admin = make_user(role="admin")
-    tokens = login(admin)
-    _set_user(app, admin.id, role="user")
-    assert access_result(client, tokens["access_token"]) == "token_stale"
-    renewed = assert_alive(client, {**tokens, "access_token": login(admin)["access_token"]})
-    assert claims_of(renewed["access_token"])["role"] == "user"
 
 
 def test_password_change_rejects_unknown_fields(client, user, login):
