@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import argon2
 import jwt
 import pytest
 from flask import Flask
@@ -81,6 +82,20 @@ def login(client: FlaskClient) -> Callable[..., dict]:
         return response.get_json()
 
     return do_login
+
+
+@pytest.fixture
+def verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The hash of every argon2 verification, counted by a spy that still does the real work."""
+    calls: list[str] = []
+    real_verify = argon2.PasswordHasher.verify
+
+    def spy(self: argon2.PasswordHasher, password_hash: str, password: str) -> bool:
+        calls.append(password_hash)
+        return real_verify(self, password_hash, password)
+
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", spy)
+    return calls
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import argon2
 import pytest
 from sqlalchemy import event
 
@@ -84,16 +83,8 @@ def test_healthz_touches_no_database(app, client):
     assert seen == []
 
 
-def test_login_verifies_one_password(client, make_user, monkeypatch):
+def test_login_verifies_one_password(client, make_user, verifications):
     user = make_user()
-    calls: list[str] = []
-    real_verify = argon2.PasswordHasher.verify
-
-    def spy(self, password_hash, password):
-        calls.append(password_hash)
-        return real_verify(self, password_hash, password)
-
-    monkeypatch.setattr(argon2.PasswordHasher, "verify", spy)
     response = client.post("/auth/login", json={"email": user.email, "password": PASSWORD})
     assert response.status_code == 200
-    assert len(calls) == 1
+    assert len(verifications) == 1

@@ -119,20 +119,6 @@ def test_login_validation(client, body):
     assert_problem(client.post("/auth/login", json=body), 422, "validation_error")
 
 
-@pytest.fixture
-def verifications(monkeypatch) -> list:
-    """Every argon2 verification, counted by a spy that still does the real work."""
-    calls: list = []
-    real_verify = argon2.PasswordHasher.verify
-
-    def spy(self, password_hash, password):
-        calls.append(password_hash)
-        return real_verify(self, password_hash, password)
-
-    monkeypatch.setattr(argon2.PasswordHasher, "verify", spy)
-    return calls
-
-
 def test_failed_logins_are_indistinguishable(client, make_user, verifications):
     make_user(email="known@example.com")
     make_user(email="inactive@example.com", is_active=False)
