@@ -155,6 +155,9 @@ def test_missing_claim(client, access_claims, claim):
         ("type", "id"),
         ("sid", "1"),
         ("sid", 0),
+        ("sid", -1),
+        ("sid", 2**31),
+        ("sid", 10**30),
         ("sid", True),
     ],
 )
