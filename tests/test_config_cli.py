@@ -113,6 +113,12 @@ def test_defaults(env):
     assert config.REGISTER_RATE_LIMIT == "60 per hour"
 
 
+def test_jwt_key_never_falls_back_to_secret_key(env):
+    env.setenv("SECRET_KEY", STRONG)
+    config = load_config("development")
+    assert config.JWT_SECRET_KEY and config.JWT_SECRET_KEY != STRONG
+
+
 # --- create-admin -------------------------------------------------------------------------
 
 

@@ -203,3 +203,25 @@ def test_deleted_user(app, client, tokens):
         db.session.commit()
     assert_invalid(me(client, tokens["access_token"]))
     assert_invalid(client.post("/auth/refresh", headers=bearer(tokens["refresh_token"])))
+
+
+def reencoded(token: str) -> str:
+    """The same token with its signature's unused last base64 bits flipped: same bytes."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    return token[:-1] + alphabet[last ^ 1]
+
+
+def test_reencoded_token_never_outlives_its_session(client, tokens):
+    """Old PyJWT accepted re-encodings of one signature; revocation must go by session.
+
+    Whether or not this PyJWT accepts the variant, it must not work after logout.
+    """
+    variant = reencoded(tokens["access_token"])
+    assert variant != tokens["access_token"]
+    assert me(client, variant).status_code in (200, 401)
+    assert client.post("/auth/logout", headers=bearer(tokens["access_token"])).status_code == 204
+    assert_problem(me(client, variant), 401, me(client, variant).get_json()["code"])
+    assert me(client, variant).get_json()["code"] in ("token_revoked", "token_invalid")
+    response = client.post("/auth/refresh", headers=bearer(reencoded(tokens["refresh_token"])))
+    assert response.get_json()["code"] in ("token_revoked", "token_invalid")
