@@ -89,3 +89,20 @@ def test_demotion_makes_admin_tokens_stale(app, client, make_user, login):
     assert access_result(client, tokens["access_token"]) == "token_stale"
     renewed = assert_alive(client, {**tokens, "access_token": login(admin)["access_token"]})
     assert claims_of(renewed["access_token"])["role"] == "user"
+
+
+def test_deleted_users_token_never_becomes_another_users(app, client, make_user, login):
+    """SQLite reuses the largest rowid after a delete: a new session must not inherit a sid.
+
+    Otherwise the deleted user's token (same `sub`, same `sid`) would log in as the new user.
+    """
+    make_user()
+    victim = make_user(email="gone@example.com")
+    old = login(victim)
+    with app.app_context():
+        db.session.delete(db.session.get(User, victim.id))
+        db.session.commit()
+    newcomer = login(make_user(email="new@example.com"))
+    assert claims_of(newcomer["access_token"])["sid"] != claims_of(old["access_token"])["sid"]
+    assert_dead(client, old, "token_invalid")
+    assert_alive(client, newcomer)

@@ -72,3 +72,16 @@ def test_the_comparison_sees_a_missing_schema():
         engine.dispose()
     added = {diff[1].name for diff in differences if diff[0] == "add_table"}
     assert {"users", "auth_sessions"} <= added
+
+
+def test_session_ids_are_never_reused(migrated_url):
+    """AUTOINCREMENT: SQLite must not hand a deleted session's id to a new one."""
+    engine = create_engine(migrated_url)
+    try:
+        with engine.connect() as connection:
+            ddl = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'auth_sessions'"
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert "AUTOINCREMENT" in ddl
