@@ -183,3 +183,22 @@ def test_routes_by_role_command(app):
     assert "| PUT | `/auth/password` | any active user |" in result.output
     assert "| POST | `/auth/refresh` | refresh token |" in result.output
     assert "| POST | `/auth/login` | public |" in result.output
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "statuses"),
+    [
+        ("post", "/auth/register", {"201", "409", "422", "429"}),
+        ("post", "/auth/login", {"200", "401", "422", "429"}),
+        ("post", "/auth/refresh", {"200", "401"}),
+        ("put", "/auth/password", {"204", "401", "403", "422"}),
+        ("delete", "/auth/sessions/{session_id}", {"204", "401", "404"}),
+        ("get", "/readyz", {"200", "503"}),
+    ],
+)
+def test_openapi_documents_error_responses(client, method, path, statuses):
+    document = client.get("/openapi.json").get_json()
+    operation = document["paths"][path][method]
+    assert statuses <= set(operation["responses"])
+    problem = document["components"]["responses"]["UNAUTHORIZED"]["content"]
+    assert "application/problem+json" in problem
