@@ -55,6 +55,13 @@ def test_register_validation(app, client, changes, bad_fields):
     assert user_count(app) == 0
 
 
+@pytest.mark.parametrize("password", ["password123", "Tr0ub4dor&3" * 12])
+def test_rejected_password_is_never_echoed(client, password):
+    response = client.post("/auth/register", json={**GOOD, "password": password})
+    assert_problem(response, 422, "validation_error")
+    assert password not in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("field", ["name", "password", "email"])
 def test_register_rejects_lone_surrogate(app, client, field):
     # json.dumps would escape a lone surrogate for us; write the raw escape by hand.
