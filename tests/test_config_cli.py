@@ -17,7 +17,7 @@ NEW_PASSWORD = "an admin passphrase"
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path):
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> pytest.MonkeyPatch:
     """A clean environment with a throwaway database; returns monkeypatch to set more."""
     for name in ("SECRET_KEY", "JWT_SECRET_KEY", "APP_ENV", "JWT_LEEWAY"):
         monkeypatch.delenv(name, raising=False)

@@ -6,6 +6,7 @@ import json
 import logging
 
 import pytest
+from flask import Flask
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
@@ -108,7 +109,7 @@ class OuterSchema(Schema):
 
 
 @pytest.fixture
-def probe_app(app):
+def probe_app(app: Flask) -> Flask:
     """The app plus two throwaway routes, added before its first request."""
     blp = Blueprint("probe", __name__, url_prefix="/probe")
 

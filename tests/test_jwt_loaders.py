@@ -10,6 +10,7 @@ import time
 
 import jwt
 import pytest
+from flask import Flask
 from flask_jwt_extended import jwt_required
 
 from app.parsing import Blueprint
@@ -18,7 +19,7 @@ from tests.conftest import TEST_SECRETS, assert_problem, bearer, claims_of
 
 
 @pytest.fixture
-def direct_app(app):
+def direct_app(app: Flask) -> Flask:
     """The app plus routes guarded by flask-jwt-extended itself, added before any request."""
     blp = Blueprint("direct", __name__, url_prefix="/direct")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.views import MethodView
 
 import app as app_package
@@ -105,7 +106,7 @@ def test_protected_routes_refuse_anonymous_callers(app, client):
 
 
 @pytest.fixture
-def admin_probe(app):
+def admin_probe(app: Flask) -> Flask:
     """A throwaway admin-only route with a path id, added before the app's first request."""
     blp = Blueprint("admin_probe", __name__, url_prefix="/admin-probe")
 
