@@ -13,7 +13,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, errors
-from app.extensions import api, db, jwt, limiter, migrate
+from app.extensions import api, cors, db, jwt, limiter, migrate
 from app.identity import passwords
 from app.security.authorization import check_every_route_has_a_policy
 from config import load_config
@@ -52,8 +52,22 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     api.init_app(app)
     passwords.init_app(app)
+    register_cors(app)
     with app.app_context():
         _tune_sqlite(db.engine)
+
+
+def register_cors(app: Flask) -> None:
+    """Browsers at CORS_ORIGINS may call the API (none when unset). Bearer tokens, no cookies."""
+    if app.config["CORS_ORIGINS"]:
+        cors.init_app(
+            app,
+            origins=app.config["CORS_ORIGINS"],
+            allow_headers=["Authorization", "Content-Type", "If-Match"],
+            expose_headers=["ETag", "Location", "Retry-After", "WWW-Authenticate"],
+            supports_credentials=False,
+            max_age=600,
+        )
 
 
 def register_blueprints(app: Flask) -> None:

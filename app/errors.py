@@ -14,8 +14,11 @@ import time
 from typing import Any
 
 from flask import Flask, Response, current_app, json
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from app.extensions import jwt, limiter
 
 PROBLEM_MIMETYPE = "application/problem+json"
 BEARER_CHALLENGE = "Bearer"
@@ -190,6 +193,12 @@ def handle_database_unavailable(error: OperationalError) -> Response:
     return handle_api_error(ServiceUnavailable("The database is unavailable; retry shortly."))
 
 
+def handle_redis_unavailable(error: RedisError) -> Response:
+    """Redis (the rate-limit store) did not answer: fail closed with 503, as for the database."""
+    log.error("redis unavailable: %s", type(error).__name__)
+    return handle_api_error(ServiceUnavailable("A backing service is unavailable; retry shortly."))
+
+
 def handle_unexpected(error: Exception) -> Response:
     """Anything unforeseen: logged with its trace here, a bare 500 for the client."""
     log.exception("unhandled exception", exc_info=error)
@@ -206,18 +215,23 @@ def _merge_locations(messages: dict) -> dict:
 
 
 def _retry_after_seconds() -> int:
-    from app.extensions import limiter
+    """Seconds until the breached window ends, never more than the window itself.
 
+    flask-limiter rounds the window's end up to a whole second, so without the cap a
+    "10 per minute" limit could say 61.
+    """
     current = limiter.current_limit
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    window = current.limit.get_expiry()
+    return min(window, max(1, math.ceil(current.reset_at - time.time())))
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(RedisError, handle_redis_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
     register_jwt_loaders()
 
@@ -229,8 +243,6 @@ def register_jwt_loaders() -> None:
     above; these loaders only matter if someone uses `@jwt_required` directly. Their defaults
     answer `{"msg": ...}` with 422 or 400 and echo the token's `sub` (SECURITY.md).
     """
-    from app.extensions import jwt
-
     def as_response(error_class: type[ApiError]):
         return lambda *_args: handle_api_error(error_class())
 

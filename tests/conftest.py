@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import argon2
+import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -83,6 +85,20 @@ def login(client: FlaskClient) -> Callable[..., dict]:
     return do_login
 
 
+@pytest.fixture
+def verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The hash of every argon2 verification, counted by a spy that still does the real work."""
+    calls: list[str] = []
+    real_verify = argon2.PasswordHasher.verify
+
+    def spy(self: argon2.PasswordHasher, password_hash: str, password: str) -> bool:
+        calls.append(password_hash)
+        return real_verify(self, password_hash, password)
+
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", spy)
+    return calls
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -103,3 +119,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     """One gunicorn for the whole run, shared by the examples and the browser check."""
     with run_live_server(tmp_path_factory.mktemp("live")) as server:
         yield server
+
+
+def claims_of(token: str) -> dict:
+    """A token's claims, unverified: for inspecting what the server issued."""
+    return jwt.decode(token, options={"verify_signature": False})

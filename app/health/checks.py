@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db
+from app.extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,17 @@ def database_answers() -> bool:
         return False
 
 
+def redis_answers() -> bool:
+    """Redis (when configured) holds the rate limits: the limiter's storage must answer."""
+    if limiter.storage.check():
+        return True
+    log.warning("readiness: redis check failed")
+    return False
+
+
 def unavailable_dependencies() -> list[str]:
     """Names of the dependencies that do not answer right now."""
     checks = {"database": database_answers}
+    if current_app.config["REDIS_URL"]:
+        checks["redis"] = redis_answers
     return [name for name, answers in checks.items() if not answers()]

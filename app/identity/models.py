@@ -46,6 +46,9 @@ class User(db.Model):
 
 class AuthSession(db.Model):
     __tablename__ = "auth_sessions"
+    # Never reuse a session id (SQLite otherwise hands out the largest deleted rowid again):
+    # a token's `sid` must never come to name somebody else's session.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

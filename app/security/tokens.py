@@ -24,6 +24,8 @@ REFRESH = "refresh"
 REQUIRED_CLAIMS = ["exp", "iat", "jti", "type", "sub", "role", "sid"]
 # A real token is a few hundred bytes; anything far longer is not ours (and not worth HMACing).
 MAX_TOKEN_LENGTH = 4096
+# Ids are 32-bit in PostgreSQL; a larger `sid` would overflow the lookup (a 500), not miss.
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,7 @@ def _claims_from(payload: dict) -> Claims:
         or token_type not in (ACCESS, REFRESH)
     ):
         raise ValueError("jti, role or type is malformed")
-    if sid < 1:
+    if not 1 <= sid <= MAX_ID:
         raise ValueError("sid is not a session id")
     return Claims(
         user_id=int(sub),

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
+from app.security.sessions import revoke_user_sessions
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -17,7 +18,8 @@ def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, 
     """Make `email` an admin: create the user, or promote an existing one.
 
     An existing user's password changes only when `password` is given. Their access tokens
-    carrying the old role become stale at once (the role claim no longer matches).
+    carrying the old role become stale at once (the role claim no longer matches). A
+    deactivated user is reactivated, but the sessions deactivation ended stay ended.
     Returns the user and whether it was created.
     Raises ValidationFailed: the password breaks the policy.
     Raises ValueError: a new user needs a password.
@@ -31,6 +33,8 @@ def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, 
     if user is None:
         user = User(email=email, name="", role="admin", password_hash="")
         db.session.add(user)
+    elif not user.is_active:
+        revoke_user_sessions(user.id, reason="deactivated")
     user.role = "admin"
     user.is_active = True
     if password is not None:
