@@ -243,6 +243,7 @@ def register_jwt_loaders() -> None:
     above; these loaders only matter if someone uses `@jwt_required` directly. Their defaults
     answer `{"msg": ...}` with 422 or 400 and echo the token's `sub` (SECURITY.md).
     """
+
     def as_response(error_class: type[ApiError]):
         return lambda *_args: handle_api_error(error_class())
 

@@ -7,7 +7,7 @@ picks the algorithm and key itself: nothing in the token's header is trusted.
 
 from __future__ import annotations
 
-import datetime as dt
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -15,7 +15,6 @@ import jwt
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 
-from app.database import utcnow
 from app.errors import TokenExpired, TokenInvalid
 from app.identity.models import ROLES, AuthSession, User
 
@@ -56,23 +55,25 @@ def new_jti() -> str:
 def issue_token_pair(user: User, session: AuthSession) -> TokenPair:
     """Sign an access and a refresh token for `session`, claims taken from the user row.
 
-    The refresh token's `jti` is the session's current `refresh_jti`; neither token lives
-    past the session's absolute end, so rotation can never extend a session.
+    The refresh token's `jti` is the session's current `refresh_jti`. `iat` and `exp` are
+    set here from one clock reading, and no `exp` lies past the session's absolute end, so
+    rotation can never extend a session.
     """
-    now = utcnow()
     config = current_app.config
-    access_lifetime = _capped(now, config["JWT_ACCESS_TOKEN_EXPIRES"], session.expires_at)
-    refresh_lifetime = _capped(now, config["JWT_REFRESH_TOKEN_EXPIRES"], session.expires_at)
-    claims = {"role": user.role, "sid": session.id}
+    now = int(time.time())
+    session_end = int(session.expires_at.timestamp())
+    access_exp = min(now + config["JWT_ACCESS_TOKEN_EXPIRES"], session_end)
+    refresh_exp = min(now + config["JWT_REFRESH_TOKEN_EXPIRES"], session_end)
+    claims = {"role": user.role, "sid": session.id, "iat": now, "nbf": now}
     access = create_access_token(
-        identity=str(user.id), additional_claims=claims, expires_delta=access_lifetime
+        identity=str(user.id), additional_claims={**claims, "exp": access_exp}, expires_delta=False
     )
     refresh = create_refresh_token(
         identity=str(user.id),
-        additional_claims={**claims, "jti": session.refresh_jti},
-        expires_delta=refresh_lifetime,
+        additional_claims={**claims, "exp": refresh_exp, "jti": session.refresh_jti},
+        expires_delta=False,
     )
-    return TokenPair(access, refresh, expires_in=int(access_lifetime.total_seconds()))
+    return TokenPair(access, refresh, expires_in=access_exp - now)
 
 
 def decode_token(raw: str) -> Claims:
@@ -138,7 +139,3 @@ def _claims_from(payload: dict) -> Claims:
         issued_at=iat,
         expires_at=exp,
     )
-
-
-def _capped(now: dt.datetime, seconds: int, session_end: dt.datetime) -> dt.timedelta:
-    return min(dt.timedelta(seconds=seconds), session_end - now)
