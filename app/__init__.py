@@ -12,11 +12,11 @@ from flask import Flask, Response
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, errors
+from app import cli, errors, redis_store
 from app.extensions import api, db, jwt, limiter, migrate
 from app.identity import passwords
 from app.security.authorization import check_every_route_has_a_policy
-from config import load_config
+from config import derived_settings, load_config
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -34,6 +34,8 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app = Flask(__name__, static_folder=None)
     app.config.from_object(load_config(config_name))
     app.config.update(overrides or {})
+    for name, value in derived_settings(app.config).items():
+        app.config.setdefault(name, value)
 
     register_extensions(app)
     register_blueprints(app)
@@ -52,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     api.init_app(app)
     passwords.init_app(app)
+    redis_store.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
 

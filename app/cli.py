@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from marshmallow import ValidationError
 
-from app.errors import ValidationFailed
+from app.errors import ServiceUnavailable, ValidationFailed
 from app.fields import Email
 from app.security.authorization import render_roles_table
 from app.users.services import create_or_promote_admin, find_user_by_email
@@ -30,6 +30,8 @@ def create_admin_command(email: str, password: str | None) -> None:
         user, created = create_or_promote_admin(email=email, password=password)
     except ValidationFailed as error:
         raise click.ClickException("password: " + " ".join(error.errors["password"])) from None
+    except ServiceUnavailable as error:
+        raise click.ClickException(error.detail or error.title) from None
     verb = "Created" if created else "Promoted"
     click.echo(f"{verb} admin {user.email} (id {user.id}).")
 

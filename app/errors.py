@@ -14,6 +14,9 @@ import time
 from typing import Any
 
 from flask import Flask, Response, current_app, json
+from limits.errors import StorageError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -190,6 +193,16 @@ def handle_database_unavailable(error: OperationalError) -> Response:
     return handle_api_error(ServiceUnavailable("The database is unavailable; retry shortly."))
 
 
+def handle_redis_unavailable(error: Exception) -> Response:
+    """Redis (the rate limiter's storage) did not answer: 503 rather than an unlimited login.
+
+    RATELIMIT_SWALLOW_ERRORS is False, so flask-limiter raises instead of quietly letting
+    every request through; the session check never gets here (it falls back to the database).
+    """
+    log.error("redis unavailable: %s", type(error).__name__)
+    return handle_api_error(ServiceUnavailable("A backing service is unavailable; retry shortly."))
+
+
 def handle_unexpected(error: Exception) -> Response:
     """Anything unforeseen: logged with its trace here, a bare 500 for the client."""
     log.exception("unhandled exception", exc_info=error)
@@ -218,6 +231,8 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    for redis_failure in (RedisConnectionError, RedisTimeoutError, StorageError):
+        app.register_error_handler(redis_failure, handle_redis_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
     register_jwt_loaders()
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
+from app.security import sessions
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -21,6 +22,7 @@ def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, 
     Returns the user and whether it was created.
     Raises ValidationFailed: the password breaks the policy.
     Raises ValueError: a new user needs a password.
+    Raises ServiceUnavailable: saved, but the session cache (Redis) did not take the change.
     """
     user = find_user_by_email(email)
     created = user is None
@@ -36,4 +38,6 @@ def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, 
     if password is not None:
         user.password_hash = passwords().hash(password)
     db.session.commit()
+    if not created:
+        sessions.user_changed(user.id)
     return user, created
