@@ -62,6 +62,15 @@ def redis_prefixes() -> Iterator[Iterator[str] | None]:
 
 
 @pytest.fixture
+def private_redis(tmp_path) -> Iterator[backends.PrivateRedis]:
+    """A redis-server of this test's own, which it may stop and start again."""
+    server = backends.PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def backend_settings(tmp_path, postgres_url, redis_prefixes) -> dict:
     """Where this test's app keeps its data: SQLite or PostgreSQL, and Redis if configured."""
     settings = {"SQLALCHEMY_DATABASE_URI": postgres_url or f"sqlite:///{tmp_path / 'test.db'}"}

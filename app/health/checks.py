@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import redis_store
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -22,7 +25,18 @@ def database_answers() -> bool:
         return False
 
 
+def redis_answers() -> bool:
+    client = redis_store.client()
+    try:
+        return bool(client.ping()) if client is not None else True
+    except RedisError as error:
+        log.warning("readiness: redis check failed: %s", type(error).__name__)
+        return False
+
+
 def unavailable_dependencies() -> list[str]:
-    """Names of the dependencies that do not answer right now."""
-    checks = {"database": database_answers}
+    """Names of the dependencies that do not answer right now (Redis only when configured)."""
+    checks: dict[str, Callable[[], bool]] = {"database": database_answers}
+    if redis_store.client() is not None:
+        checks["redis"] = redis_answers
     return [name for name, answers in checks.items() if not answers()]
