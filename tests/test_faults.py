@@ -1,0 +1,119 @@
+"""Fail closed, fast, and recover: what clients see while the database is down.
+
+"Down" is a closed port (refused at once), a port that accepts but never answers (a hung
+server: the connect timeout must cut it short), or a proxy in front of the real PostgreSQL
+that a test stops and starts.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask_jwt_extended import create_access_token
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db
+from tests import backends
+from tests.conftest import TEST_SECRETS, assert_problem, bearer
+
+UNREACHABLE_DATABASE = f"postgresql+psycopg://postgres@127.0.0.1:{backends.CLOSED_PORT}/gone"
+# The contract's bound; comfortably above the 3 s connect timeout.
+DEADLINE_SECONDS = 5
+
+
+def app_on(database_url: str, **settings) -> Flask:
+    return create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": database_url, **TEST_SECRETS, **settings}
+    )
+
+
+def forged_access_token(app: Flask) -> str:
+    """A correctly signed token: checking it needs the database."""
+    with app.app_context():
+        return create_access_token(identity="1", additional_claims={"role": "user", "sid": 1})
+
+
+def timed(call) -> tuple:
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+@pytest.fixture
+def down_app() -> Iterator[Flask]:
+    app = app_on(UNREACHABLE_DATABASE)  # starting must not need the database
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_the_app_starts_and_lives_without_its_database(down_app):
+    client = down_app.test_client()
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert "database" in assert_problem(ready, 503, "service_unavailable")["detail"]
+
+
+@pytest.mark.parametrize(
+    "method, path, body, authenticated",
+    [
+        ("post", "/auth/login", {"email": "a@example.com", "password": "whatever123"}, False),
+        ("post", "/auth/register", {"email": "a@example.com", "password": "long enough 1"}, False),
+        ("get", "/auth/me", None, True),
+        ("get", "/auth/sessions", None, True),
+        ("post", "/auth/logout", None, True),
+    ],
+)
+def test_requests_that_need_the_database_answer_503_fast(
+    down_app, method, path, body, authenticated
+):
+    client = down_app.test_client()
+    headers = bearer(forged_access_token(down_app)) if authenticated else {}
+    response, seconds = timed(lambda: getattr(client, method)(path, json=body, headers=headers))
+    body = assert_problem(response, 503, "service_unavailable")
+    assert seconds < DEADLINE_SECONDS
+    assert "SELECT" not in str(body) and "psycopg" not in str(body)
+
+
+def test_a_hung_database_is_cut_short_by_the_connect_timeout():
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        port = silent.getsockname()[1]
+        app = app_on(f"postgresql+psycopg://postgres@127.0.0.1:{port}/hung")
+        client = app.test_client()
+        body = {"email": "a@example.com", "password": "whatever123"}
+        response, seconds = timed(lambda: client.post("/auth/login", json=body))
+        with app.app_context():
+            db.engine.dispose()
+    assert_problem(response, 503, "service_unavailable")
+    assert seconds < DEADLINE_SECONDS
+
+
+def test_the_app_recovers_when_the_database_comes_back(postgres_url):
+    if postgres_url is None:
+        pytest.skip("needs PostgreSQL: runs when TEST_DATABASE_URL is set (make test-pg)")
+    real = make_url(postgres_url)
+    proxy = backends.TcpProxy(real.host or "127.0.0.1", real.port or 5432)
+    proxy.start()
+    app = app_on(real.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+    client = app.test_client()
+    unknown = {"email": "nobody@example.com", "password": "whatever123"}
+    try:
+        assert client.get("/readyz").status_code == 200
+        assert_problem(client.post("/auth/login", json=unknown), 401, "invalid_credentials")
+
+        proxy.stop()
+        assert_problem(client.get("/readyz"), 503, "service_unavailable")
+        assert_problem(client.post("/auth/login", json=unknown), 503, "service_unavailable")
+
+        proxy.start()
+        assert client.get("/readyz").status_code == 200
+        assert_problem(client.post("/auth/login", json=unknown), 401, "invalid_credentials")
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        proxy.stop()
