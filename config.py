@@ -171,9 +171,11 @@ def derived_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     Redis when REDIS_URL is set, under its own key prefix, and raises (never swallows) when
     Redis does not answer.
     """
-    derived: dict[str, Any] = {}
+    # Errors name the statement but never its parameters (which may be a password hash).
+    derived: dict[str, Any] = {"SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True}}
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         derived["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "hide_parameters": True,
             "pool_pre_ping": True,
             "pool_size": settings["DB_POOL_SIZE"],
             "max_overflow": settings["DB_MAX_OVERFLOW"],

@@ -12,7 +12,7 @@ from flask import Flask, Response
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, errors, redis_store
+from app import cli, errors, observability, redis_store
 from app.extensions import api, db, jwt, limiter, migrate
 from app.identity import passwords
 from app.security.authorization import check_every_route_has_a_policy
@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     passwords.init_app(app)
     redis_store.init_app(app)
+    observability.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from flask import g, request
 
+from app import audit
 from app.database import utcnow
 from app.errors import (
     RefreshReused,
@@ -91,6 +92,7 @@ def authenticate(expected_type: str = ACCESS) -> Principal:
         raise TokenExpired("This session reached its maximum lifetime; log in again.")
     if expected_type == REFRESH and claims.jti != state.refresh_jti:
         sessions.revoke_session(state.session_id, reason="refresh_reused")
+        audit.record("refresh_reused", user_id=state.user_id, session_id=state.session_id)
         raise RefreshReused("This refresh token was already used; the session is now ended.")
     if expected_type == ACCESS and claims.role != state.role:
         raise TokenStale("Your role has changed; refresh your token.")

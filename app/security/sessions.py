@@ -18,6 +18,7 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import select, update
 
+from app import audit
 from app.database import utcnow
 from app.errors import RefreshReused, ServiceUnavailable
 from app.extensions import db
@@ -73,6 +74,7 @@ def rotate_refresh_token(
     ).rowcount
     if swapped != 1:
         revoke_session(session_id, reason="refresh_reused")
+        audit.record("refresh_reused", session_id=session_id, detail="lost a concurrent refresh")
         raise RefreshReused("This refresh token was already used; the session is now ended.")
     db.session.commit()
     session = db.session.get_one(AuthSession, session_id)

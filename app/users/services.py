@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app import audit
 from app.extensions import db
 from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
@@ -26,6 +27,7 @@ def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, 
     """
     user = find_user_by_email(email)
     created = user is None
+    was = (None, None) if user is None else (user.role, user.is_active)
     if created and password is None:
         raise ValueError("a new admin needs a password")
     if password is not None:
@@ -38,6 +40,12 @@ def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, 
     if password is not None:
         user.password_hash = passwords().hash(password)
     db.session.commit()
-    if not created:
+    if created:
+        audit.record("admin_created", user_id=user.id, via="cli")
+    else:
         sessions.user_changed(user.id)
+        if was[0] != "admin":
+            audit.record("role_changed", user_id=user.id, old=was[0], new="admin", via="cli")
+        if was[1] is False:
+            audit.record("user_activated", user_id=user.id, via="cli")
     return user, created
