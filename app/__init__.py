@@ -8,21 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, errors, observability, redis_store
+from app import cli, errors, headers, observability, redis_store
 from app.extensions import api, db, jwt, limiter, migrate
 from app.identity import passwords
 from app.security.authorization import check_every_route_has_a_policy
 from config import derived_settings, load_config
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
 
 
 def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
@@ -41,7 +35,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_blueprints(app)
     errors.register_error_handlers(app)
     cli.register_commands(app)
-    register_response_headers(app)
+    headers.init_app(app)
     register_proxy_fix(app)
     check_every_route_has_a_policy(app)
     return app
@@ -69,14 +63,6 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_blp, health_blp, apidocs_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(apidocs_assets)
-
-
-def register_response_headers(app: Flask) -> None:
-    @app.after_request
-    def add_security_headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
 
 
 def register_proxy_fix(app: Flask) -> None:
