@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate docs clean
+.PHONY: run test test-pg lint format migrate docs clean
 
 # The stamp files re-run pip only when a requirements file changes.
 $(BIN)/python:
@@ -33,6 +33,15 @@ run: migrate
 
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL and Redis. The tests create their own database next to
+# TEST_DATABASE_URL's (dropped afterwards) and use a key prefix of their own in Redis (deleted
+# afterwards), so they can share these servers with anything else.
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+test-pg: $(VENV)/.installed-dev
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
