@@ -17,7 +17,8 @@ from flask import Flask, Response, current_app, json
 from limits.errors import StorageError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -187,9 +188,11 @@ def handle_http_exception(error: HTTPException) -> Response:
     return problem(status, code, error.name or "Error", detail, errors=errors, headers=headers)
 
 
-def handle_database_unavailable(error: OperationalError) -> Response:
-    """The database did not answer: fail closed with 503, never with a trace or SQL."""
-    log.error("database unavailable: %s", type(error.orig).__name__ if error.orig else error)
+def handle_database_unavailable(error: Exception) -> Response:
+    """The database did not answer, or no pooled connection freed up in time: fail closed
+    with 503, never with a trace or SQL."""
+    cause = getattr(error, "orig", None) or error
+    log.error("database unavailable: %s", type(cause).__name__)
     return handle_api_error(ServiceUnavailable("The database is unavailable; retry shortly."))
 
 
@@ -230,7 +233,13 @@ def _retry_after_seconds() -> int:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(OperationalError, handle_database_unavailable)
+    for database_failure in (
+        OperationalError,
+        InterfaceError,
+        DisconnectionError,
+        PoolTimeoutError,
+    ):
+        app.register_error_handler(database_failure, handle_database_unavailable)
     for redis_failure in (RedisConnectionError, RedisTimeoutError, StorageError):
         app.register_error_handler(redis_failure, handle_redis_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -18,6 +18,9 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
+from app.identity.models import User
+from app.security import sessions
+from app.security.tokens import issue_token_pair
 from tests import backends
 from tests.conftest import TEST_SECRETS, assert_problem, bearer
 
@@ -117,3 +120,51 @@ def test_the_app_recovers_when_the_database_comes_back(postgres_url):
         with app.app_context():
             db.engine.dispose()
         proxy.stop()
+
+
+def test_an_exhausted_connection_pool_answers_503(tmp_path):
+    app = app_on(
+        f"sqlite:///{tmp_path / 'pool.db'}",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.5},
+    )
+    with app.app_context():
+        db.create_all()
+        held = db.engine.connect()  # every connection of the pool is busy elsewhere
+        try:
+            body = {"email": "a@example.com", "password": "whatever123"}
+            response, seconds = timed(lambda: app.test_client().post("/auth/login", json=body))
+        finally:
+            held.close()
+            db.engine.dispose()
+    assert_problem(response, 503, "service_unavailable")
+    assert seconds < DEADLINE_SECONDS
+
+
+def test_a_hung_redis_is_cut_short_and_tokens_are_checked_against_the_database(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        redis_url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        app = app_on(f"sqlite:///{tmp_path / 'hung.db'}", REDIS_URL=redis_url)
+        with app.app_context():
+            db.create_all()
+            token = tokens_for_new_user()
+        client = app.test_client()
+        me, me_seconds = timed(lambda: client.get("/auth/me", headers=bearer(token)))
+        body = {"email": "a@example.com", "password": "whatever123"}
+        login, login_seconds = timed(lambda: client.post("/auth/login", json=body))
+        ready = client.get("/readyz")
+        with app.app_context():
+            db.engine.dispose()
+    assert me.status_code == 200 and me_seconds < 2
+    assert_problem(login, 503, "service_unavailable")
+    assert login_seconds < 2
+    assert "redis" in assert_problem(ready, 503, "service_unavailable")["detail"]
+
+
+def tokens_for_new_user() -> str:
+    """Log a user in without HTTP (the login route needs the rate limiter's Redis)."""
+    user = User(email="hung@example.com", password_hash="unused", role="user")
+    db.session.add(user)
+    db.session.flush()
+    session = sessions.start_session(user, lifetime_seconds=600, user_agent="test", ip="::1")
+    db.session.commit()
+    return issue_token_pair(user, session).access_token
