@@ -132,7 +132,11 @@ def test_a_promotion_makes_cached_access_tokens_stale_on_every_worker(
     assert check_token(app, refreshed.get_json()["access_token"]).role == "admin"
 
 
-def test_a_deactivation_ends_cached_sessions_on_every_worker(app, other_worker, make_user, login):
+@pytest.mark.parametrize("tells_the_cache", [True, False])
+def test_a_deactivation_ends_cached_sessions_on_every_worker(
+    app, other_worker, make_user, login, tells_the_cache
+):
+    """revoke_user_sessions alone is enough: it also forgets the user's cached state."""
     user = make_user()
     tokens = login(user)
     assert other_worker.get("/auth/me", headers=bearer(tokens["access_token"])).status_code == 200
@@ -141,7 +145,8 @@ def test_a_deactivation_ends_cached_sessions_on_every_worker(app, other_worker, 
         db.session.get_one(User, user.id).is_active = False
         db.session.commit()
         sessions.revoke_user_sessions(user.id, reason="deactivated")
-        sessions.user_changed(user.id)
+        if tells_the_cache:
+            sessions.user_changed(user.id)
 
     refused = other_worker.get("/auth/me", headers=bearer(tokens["access_token"]))
     assert_problem(refused, 401, "token_revoked")

@@ -88,11 +88,17 @@ def revoke_session(session_id: int, *, reason: str) -> None:
 
 
 def revoke_user_sessions(user_id: int, *, reason: str, keep_session_id: int | None = None) -> None:
-    """End every live session of a user, optionally all but one, and commit."""
+    """End every live session of a user, optionally all but one, and commit.
+
+    Also drops the user's cached role and activity: a deactivation ends every session even if
+    the caller forgets `user_changed`.
+    Raises ServiceUnavailable: committed, but Redis did not take the change.
+    """
     condition = AuthSession.user_id == user_id
     if keep_session_id is not None:
         condition = condition & (AuthSession.id != keep_session_id)
     revoke_sessions_where(condition, reason=reason)
+    user_changed(user_id)
 
 
 def revoke_sessions_where(condition, *, reason: str) -> None:  # noqa: ANN001 - SQL expression
