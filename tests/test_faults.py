@@ -55,6 +55,21 @@ def down_app() -> Iterator[Flask]:
         db.engine.dispose()
 
 
+def test_the_app_starts_and_lives_without_redis(tmp_path):
+    closed = f"redis://127.0.0.1:{backends.CLOSED_PORT}/0"
+    app = app_on(f"sqlite:///{tmp_path / 'no-redis.db'}", REDIS_URL=closed)
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert assert_problem(ready, 503, "service_unavailable")["detail"].count("redis") == 1
+    body = {"email": "a@example.com", "password": "whatever123"}
+    assert_problem(client.post("/auth/login", json=body), 503, "service_unavailable")
+    with app.app_context():
+        db.engine.dispose()
+
+
 def test_the_app_starts_and_lives_without_its_database(down_app):
     client = down_app.test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
