@@ -10,7 +10,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.identity.models import User
-from app.observability import TEXT_FORMAT, JsonFormatter, TextFormatter
+from app.observability import (
+    HANDLER_NAME,
+    TEXT_FORMAT,
+    JsonFormatter,
+    TextFormatter,
+    configure_logging,
+)
 from app.users.services import create_or_promote_admin
 from tests.conftest import bearer
 
@@ -101,3 +107,18 @@ def rendered(records: list[logging.LogRecord]) -> list[str]:
         lines += [json_formatter.format(record), text_formatter.format(record)]
         lines += [record.getMessage(), repr(record.__dict__)]
     return lines
+
+
+def test_configuring_logging_twice_keeps_one_handler_of_ours():
+    root = logging.getLogger()
+    level = root.level
+    try:
+        configure_logging("json", "WARNING")
+        configure_logging("json", "INFO")
+        ours = [handler for handler in root.handlers if handler.get_name() == HANDLER_NAME]
+        assert len(ours) == 1 and isinstance(ours[0].formatter, JsonFormatter)
+        assert root.level == logging.INFO
+    finally:
+        for handler in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
+            root.removeHandler(handler)
+        root.setLevel(level)
