@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PASSWORD = "gunicorn test passphrase"
+WRONG = {"email": "deploy@example.com", "password": "not the passphrase"}
 
 
 @pytest.fixture
@@ -48,6 +49,7 @@ def environment(database_url, tmp_path) -> dict[str, str]:
         "WEB_CONCURRENCY": "2",
         "GUNICORN_BIND": f"127.0.0.1:{backends.free_port()}",
         "GUNICORN_GRACEFUL_TIMEOUT": "5",
+        "LOGIN_RATE_LIMIT": "4 per minute",
     }
     if backends.TEST_REDIS_URL:
         env |= {"REDIS_URL": backends.TEST_REDIS_URL, "REDIS_KEY_PREFIX": f"{tmp_path.name}:"}
@@ -76,6 +78,9 @@ def test_migrate_then_serve_with_gunicorn(environment, tmp_path):
         base = f"http://{environment['GUNICORN_BIND']}"
         backends.wait_for_port(int(environment["GUNICORN_BIND"].rsplit(":", 1)[1]), timeout=20)
         tokens = exercise(base)
+        if backends.TEST_REDIS_URL:  # one count for all workers (without Redis, one each)
+            statuses = [call("POST", f"{base}/auth/login", WRONG).status for _ in range(5)]
+            assert statuses == [401, 401, 401, 401, 429]
         too_long = call("GET", f"{base}/healthz", headers={"X-Big": "a" * 9000})
         assert too_long.status == 431  # gunicorn's own answer, documented
     finally:
