@@ -42,6 +42,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
 
 def register_extensions(app: Flask) -> None:
+    # First, so the request id is set before any other before_request hook (the rate
+    # limiter's) can fail the request.
+    observability.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     jwt.init_app(app)
@@ -49,7 +52,6 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     passwords.init_app(app)
     redis_store.init_app(app)
-    observability.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
 

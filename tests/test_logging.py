@@ -35,6 +35,16 @@ def test_every_response_carries_a_request_id(client):
     )
 
 
+@pytest.mark.parametrize("app_overrides", [{"LOGIN_RATE_LIMIT": "1 per minute"}])
+def test_the_request_id_survives_a_request_refused_before_the_view(client):
+    body = {"email": "a@example.com", "password": "whatever123"}
+    for status in (401, 429):
+        response = client.post("/auth/login", json=body, headers={"X-Request-ID": "rid-7"})
+        assert (response.status_code, response.headers["X-Request-ID"]) == (status, "rid-7")
+    too_big = client.post("/auth/register", data="x" * 70_000, headers={"X-Request-ID": "rid-8"})
+    assert (too_big.status_code, too_big.headers["X-Request-ID"]) == (413, "rid-8")
+
+
 @pytest.mark.parametrize("offered", ["x" * 129, "has space", 'quote"d', "", "tab\there"])
 def test_a_request_id_that_is_not_sane_is_replaced(client, offered):
     returned = client.get("/healthz", headers={"X-Request-ID": offered}).headers["X-Request-ID"]

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
 from sqlalchemy import event
 
 from app import create_app
@@ -77,6 +78,18 @@ def test_a_cached_check_costs_no_database_query(app, make_user, login):
     assert len(first) == 1  # the miss: session and user in one query, then cached
     assert second == []
     assert (principal.user_id, principal.role) == (user.id, "user")
+
+
+def test_a_cached_check_is_one_redis_command(app, private_redis, make_user, login):
+    tokens = login(make_user())
+    check_token(app, tokens["access_token"])  # warm the cache
+    redis = Redis.from_url(private_redis.url)
+    redis.config_resetstat()
+    check_token(app, tokens["access_token"])
+    stats = redis.info("commandstats")
+    redis.close()
+    commands = {name: stat["calls"] for name, stat in stats.items() if "config" not in name}
+    assert commands == {"cmdstat_mget": 1}
 
 
 @pytest.mark.parametrize("how", ["logout", "logout-all", "delete-session", "password"])
