@@ -105,6 +105,8 @@ class Config:
         self.DB_POOL_SIZE = _env_int("DB_POOL_SIZE", 5)
         self.DB_MAX_OVERFLOW = _env_int("DB_MAX_OVERFLOW", 5)
         self.DB_CONNECT_TIMEOUT = _env_int("DB_CONNECT_TIMEOUT", 3)
+        # Waiting for a free pooled connection, then connecting, must stay under 5 s in total.
+        self.DB_POOL_TIMEOUT = _env_float("DB_POOL_TIMEOUT", 1.0)
         self.REDIS_URL = env.get("REDIS_URL") or None
         # Every key this app writes in Redis starts with this, so apps (or test runs) can share
         # one Redis without seeing each other's sessions or rate-limit counters.
@@ -181,7 +183,7 @@ def derived_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
             "pool_pre_ping": True,
             "pool_size": settings["DB_POOL_SIZE"],
             "max_overflow": settings["DB_MAX_OVERFLOW"],
-            "pool_timeout": settings["DB_CONNECT_TIMEOUT"],
+            "pool_timeout": settings["DB_POOL_TIMEOUT"],
             "pool_recycle": 1800,
             "connect_args": {"connect_timeout": settings["DB_CONNECT_TIMEOUT"]},
         }

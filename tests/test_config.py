@@ -19,7 +19,7 @@ def test_postgresql_gets_a_checked_bounded_pool_and_a_short_connect_timeout():
     ]
     assert options["pool_pre_ping"] is True
     assert options["connect_args"] == {"connect_timeout": 3}
-    assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (5, 5, 3)
+    assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (5, 5, 1.0)
     assert options["hide_parameters"] is True
 
 
