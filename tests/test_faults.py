@@ -183,3 +183,13 @@ def tokens_for_new_user() -> str:
     session = sessions.start_session(user, lifetime_seconds=600, user_agent="test", ip="::1")
     db.session.commit()
     return issue_token_pair(user, session).access_token
+
+
+def test_create_admin_without_its_database_gives_one_line_and_a_failure(down_app):
+    with down_app.app_context():  # what `flask --app wsgi` pushes around every command
+        result = down_app.test_cli_runner().invoke(
+            args=["create-admin", "root@example.com", "--password", "a long admin passphrase"]
+        )
+    assert result.exit_code != 0
+    assert "database is unavailable" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
