@@ -6,6 +6,7 @@ start it. Two apps on one database and one Redis play two workers (or two hosts)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,6 +22,7 @@ from app.identity.models import User
 from app.security import session_cache, sessions
 from app.security.authentication import authenticate
 from app.users.services import create_or_promote_admin
+from tests import backends
 from tests.conftest import PASSWORD, assert_problem, bearer
 
 SHARED_SETTINGS = (
@@ -222,3 +224,29 @@ def test_a_revocation_holds_after_redis_restarts_empty(client, private_redis, ma
 
     refused = client.get("/auth/me", headers=bearer(tokens["access_token"]))
     assert_problem(refused, 401, "token_revoked")
+
+
+def test_a_revocation_redis_missed_is_enforced_after_one_ttl_at_most(app, make_user, login):
+    """The accepted window (docs/scaling.md): a worker cut off from Redis revokes a session;
+    a worker that still reads the old entry serves it for at most SESSION_CACHE_TTL."""
+    ttl = 1
+    token = bearer(login(make_user())["access_token"])
+    settings = {name: app.config[name] for name in SHARED_SETTINGS}
+    # The rate limiter is one object per process and takes the storage of the app made last:
+    # make the app that can reach Redis last (in production each process has one app).
+    cut_off = create_app(
+        "testing", {**settings, "REDIS_URL": f"redis://127.0.0.1:{backends.CLOSED_PORT}/0"}
+    )
+    seeing = create_app("testing", {**settings, "SESSION_CACHE_TTL": ttl})
+    try:
+        assert seeing.test_client().get("/auth/me", headers=token).status_code == 200  # cached
+        logout = cut_off.test_client().post("/auth/logout", headers=token)
+        assert_problem(logout, 503, "service_unavailable")  # committed; Redis not told
+        assert seeing.test_client().get("/auth/me", headers=token).status_code == 200  # stale
+        time.sleep(ttl + 0.2)
+        refused = seeing.test_client().get("/auth/me", headers=token)
+        assert_problem(refused, 401, "token_revoked")
+    finally:
+        for worker in (seeing, cut_off):
+            with worker.app_context():
+                db.engine.dispose()
