@@ -18,6 +18,10 @@ Why it cannot serve a stale "valid" answer (docs/scaling.md has the long version
   the rotation has to write anyway.
 - Every entry expires after SESSION_CACHE_TTL seconds: the worst case if Redis could not be
   told about a change (the change then answers 503, see `RedisUnavailable`).
+
+When a read fails, this process asks the database directly for the next few seconds
+(READ_PAUSE_SECONDS) instead of paying Redis's timeout on every request; reading the
+database is never less correct than reading the cache. Writes are always attempted.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from dataclasses import dataclass
 
 from flask import current_app
@@ -35,6 +40,8 @@ from app import redis_store
 log = logging.getLogger(__name__)
 
 GENERATION_TTL = 86_400
+READ_PAUSE_SECONDS = 5.0
+PAUSED_UNTIL = "wardrobe_session_cache_paused_until"
 
 # KEYS: session, user, generation. ARGV: session json, user json, ttl, generation seen.
 FILL_SCRIPT = """
@@ -82,13 +89,14 @@ def read(session_id: int, user_id: int) -> CacheRead | None:
     database (never accept a token unchecked).
     """
     client = redis_store.client()
-    if client is None:
+    if client is None or time.monotonic() < current_app.extensions.get(PAUSED_UNTIL, 0.0):
         return None
     keys = _keys(session_id, user_id)
     try:
         raw_session, raw_user, generation = client.mget(keys)
     except RedisError as error:
         log.warning("session cache read failed, using the database: %s", type(error).__name__)
+        current_app.extensions[PAUSED_UNTIL] = time.monotonic() + READ_PAUSE_SECONDS
         return None
     generation = (generation or b"").decode()
     if raw_session is None or raw_user is None:
