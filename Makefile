@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test e2e chromium lint format migrate docs bench clean
+.PHONY: run test test-pg e2e chromium lint format migrate docs bench clean
 
 # The stamp files re-run pip only when a requirements file changes.
 $(BIN)/python:
@@ -58,6 +58,15 @@ chromium:
 			"chromium), or pass CHROMIUM=/path/to/chromium." >&2; \
 		exit 1; \
 	fi
+
+# The same suite on PostgreSQL and Redis. The tests create their own database next to
+# TEST_DATABASE_URL's (dropped afterwards) and use a key prefix of their own in Redis (deleted
+# afterwards), so they can share these servers with anything else.
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+test-pg: $(VENV)/.installed-dev
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest -m "not e2e" --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

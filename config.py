@@ -8,7 +8,9 @@ Every variable of API.md section 4 is read here and nowhere else.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 
@@ -33,6 +35,16 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
 def _env_list(name: str) -> list[str]:
@@ -94,8 +106,24 @@ class Config:
             raise ConfigError("JWT_LEEWAY must be between 0 and 30 seconds")
 
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or _default_database_url()
+        self.DB_POOL_SIZE = _env_int("DB_POOL_SIZE", 5)
+        self.DB_MAX_OVERFLOW = _env_int("DB_MAX_OVERFLOW", 5)
+        self.DB_CONNECT_TIMEOUT = _env_int("DB_CONNECT_TIMEOUT", 3)
+        # Waiting for a free pooled connection, then connecting, must stay under 5 s in total.
+        self.DB_POOL_TIMEOUT = _env_float("DB_POOL_TIMEOUT", 1.0)
         self.REDIS_URL = env.get("REDIS_URL") or None
-        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Every key this app writes in Redis starts with this, so apps (or test runs) can share
+        # one Redis without seeing each other's sessions or rate-limit counters.
+        self.REDIS_KEY_PREFIX = env.get("REDIS_KEY_PREFIX", "wardrobe:")
+        self.REDIS_TIMEOUT_SECONDS = _env_float("REDIS_TIMEOUT_SECONDS", 0.5)
+        # How long a session or user check may be served from Redis before the database is
+        # asked again; the worst case for a revocation Redis could not be told about.
+        self.SESSION_CACHE_TTL = _env_int("SESSION_CACHE_TTL", 60)
+        if self.SESSION_CACHE_TTL < 1 or self.REDIS_TIMEOUT_SECONDS <= 0:
+            raise ConfigError("SESSION_CACHE_TTL and REDIS_TIMEOUT_SECONDS must be positive")
+
+        self.LOG_FORMAT = env.get("LOG_FORMAT", "text")
+        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO").upper()
 
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.REGISTER_RATE_LIMIT = env.get("REGISTER_RATE_LIMIT", "60 per hour")
@@ -122,6 +150,7 @@ class ProductionConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
         for name, dev_default in (
             ("SECRET_KEY", _DEV_SECRET_KEY),
             ("JWT_SECRET_KEY", _DEV_JWT_SECRET_KEY),
@@ -140,6 +169,50 @@ CONFIGS: dict[str, type[Config]] = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def derived_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings computed from others once overrides are applied (create_app adds the missing).
+
+    PostgreSQL gets a checked, bounded pool and a short connect timeout, so a dead database
+    costs a request at most a few seconds (then 503), never a hang. The rate limiter shares
+    Redis when REDIS_URL is set, under its own key prefix, and raises (never swallows) when
+    Redis does not answer.
+    """
+    # Errors name the statement but never its parameters (which may be a password hash).
+    derived: dict[str, Any] = {"SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True}}
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        derived["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "hide_parameters": True,
+            "pool_pre_ping": True,
+            "pool_size": settings["DB_POOL_SIZE"],
+            "max_overflow": settings["DB_MAX_OVERFLOW"],
+            "pool_timeout": settings["DB_POOL_TIMEOUT"],
+            "pool_recycle": 1800,
+            "connect_args": {"connect_timeout": settings["DB_CONNECT_TIMEOUT"]},
+        }
+    redis_url = settings.get("REDIS_URL")
+    derived["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
+    if redis_url:
+        derived["RATELIMIT_STORAGE_OPTIONS"] = {
+            "key_prefix": settings["REDIS_KEY_PREFIX"] + "limits",
+            **redis_client_options(settings),
+        }
+    return derived
+
+
+def redis_client_options(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Short timeouts and no retries: redis-py's defaults take seconds to notice a dead server."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    timeout = settings["REDIS_TIMEOUT_SECONDS"]
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 30,
+    }
 
 
 def load_config(name: str | None = None) -> Config:

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, errors
-from app.extensions import api, cors, db, jwt, limiter, migrate
+from app import cli, errors, headers, observability, redis_store
+from app.extensions import api, db, jwt, limiter, migrate
 from app.identity import passwords
 from app.security.authorization import check_every_route_has_a_policy
-from config import load_config
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
+from config import derived_settings, load_config
 
 
 def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
@@ -32,42 +26,35 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     Raises UndeclaredPolicyError: a route declares no authorization policy.
     """
     app = Flask(__name__, static_folder=None)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # bodies keep their declared order
     app.config.from_object(load_config(config_name))
     app.config.update(overrides or {})
+    for name, value in derived_settings(app.config).items():
+        app.config.setdefault(name, value)
 
     register_extensions(app)
     register_blueprints(app)
     errors.register_error_handlers(app)
     cli.register_commands(app)
-    register_response_headers(app)
+    headers.init_app(app)
     register_proxy_fix(app)
     check_every_route_has_a_policy(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
+    # First, so the request id is set before any other before_request hook (the rate
+    # limiter's) can fail the request.
+    observability.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     jwt.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
     passwords.init_app(app)
-    register_cors(app)
+    redis_store.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
-
-
-def register_cors(app: Flask) -> None:
-    """Browsers at CORS_ORIGINS may call the API (none when unset). Bearer tokens, no cookies."""
-    if app.config["CORS_ORIGINS"]:
-        cors.init_app(
-            app,
-            origins=app.config["CORS_ORIGINS"],
-            allow_headers=["Authorization", "Content-Type", "If-Match"],
-            expose_headers=["ETag", "Location", "Retry-After", "WWW-Authenticate"],
-            supports_credentials=False,
-            max_age=600,
-        )
 
 
 def register_blueprints(app: Flask) -> None:
@@ -79,16 +66,6 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_blp, health_blp, apidocs_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(apidocs_assets)
-
-
-def register_response_headers(app: Flask) -> None:
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # bodies read in declared order
-
-    @app.after_request
-    def add_security_headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
 
 
 def register_proxy_fix(app: Flask) -> None:

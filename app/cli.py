@@ -5,19 +5,39 @@ Commands call services, as routes do, and turn domain errors into a one-line rea
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import click
 from flask import Flask, current_app
 from marshmallow import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from app.errors import ValidationFailed
+from app.errors import ServiceUnavailable, ValidationFailed
 from app.fields import Email
 from app.security.authorization import render_roles_table
 from app.users.services import create_or_promote_admin, find_user_by_email
 
 
+def database_errors_as_one_line(command: Callable[..., None]) -> Callable[..., None]:
+    """A database that is down is a one-line reason and a non-zero exit, not a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except (OperationalError, InterfaceError) as error:
+            cause = type(getattr(error, "orig", None) or error).__name__
+            raise click.ClickException(f"the database is unavailable ({cause})") from None
+
+    return wrapper
+
+
 @click.command("create-admin")
 @click.argument("email")
 @click.option("--password", default=None, help="Set this password (prompted for a new user).")
+@database_errors_as_one_line
 def create_admin_command(email: str, password: str | None) -> None:
     """Create EMAIL as an admin, or promote the existing user."""
     try:
@@ -30,6 +50,8 @@ def create_admin_command(email: str, password: str | None) -> None:
         user, created = create_or_promote_admin(email=email, password=password)
     except ValidationFailed as error:
         raise click.ClickException("password: " + " ".join(error.errors["password"])) from None
+    except ServiceUnavailable as error:
+        raise click.ClickException(error.detail or error.title) from None
     verb = "Created" if created else "Promoted"
     click.echo(f"{verb} admin {user.email} (id {user.id}).")
 

@@ -14,8 +14,11 @@ import time
 from typing import Any
 
 from flask import Flask, Response, current_app, json
-from redis.exceptions import RedisError
-from sqlalchemy.exc import OperationalError
+from limits.errors import StorageError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import jwt, limiter
@@ -187,14 +190,20 @@ def handle_http_exception(error: HTTPException) -> Response:
     return problem(status, code, error.name or "Error", detail, errors=errors, headers=headers)
 
 
-def handle_database_unavailable(error: OperationalError) -> Response:
-    """The database did not answer: fail closed with 503, never with a trace or SQL."""
-    log.error("database unavailable: %s", type(error.orig).__name__ if error.orig else error)
+def handle_database_unavailable(error: Exception) -> Response:
+    """The database did not answer, or no pooled connection freed up in time: fail closed
+    with 503, never with a trace or SQL."""
+    cause = getattr(error, "orig", None) or error
+    log.error("database unavailable: %s", type(cause).__name__)
     return handle_api_error(ServiceUnavailable("The database is unavailable; retry shortly."))
 
 
-def handle_redis_unavailable(error: RedisError) -> Response:
-    """Redis (the rate-limit store) did not answer: fail closed with 503, as for the database."""
+def handle_redis_unavailable(error: Exception) -> Response:
+    """Redis (the rate limiter's storage) did not answer: 503 rather than an unlimited login.
+
+    RATELIMIT_SWALLOW_ERRORS is False, so flask-limiter raises instead of quietly letting
+    every request through; the session check never gets here (it falls back to the database).
+    """
     log.error("redis unavailable: %s", type(error).__name__)
     return handle_api_error(ServiceUnavailable("A backing service is unavailable; retry shortly."))
 
@@ -230,8 +239,15 @@ def _retry_after_seconds() -> int:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(OperationalError, handle_database_unavailable)
-    app.register_error_handler(RedisError, handle_redis_unavailable)
+    for database_failure in (
+        OperationalError,
+        InterfaceError,
+        DisconnectionError,
+        PoolTimeoutError,
+    ):
+        app.register_error_handler(database_failure, handle_database_unavailable)
+    for redis_failure in (RedisConnectionError, RedisTimeoutError, StorageError):
+        app.register_error_handler(redis_failure, handle_redis_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
     register_jwt_loaders()
 

@@ -5,7 +5,6 @@ except `wsgi.py` and the tests.
 """
 
 from flask import request
-from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_migrate import Migrate
@@ -42,7 +41,6 @@ def client_address() -> str:
 # pay a second round trip to reload what it just wrote.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
-cors = CORS()
 jwt = JWTManager()
 api = WardrobeApi()
 limiter = Limiter(key_func=client_address)

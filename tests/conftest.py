@@ -1,7 +1,13 @@
-"""Fixtures: a fresh app and database per test, a client, and helpers that make users."""
+"""Fixtures: a fresh app and database per test, a client, and helpers that make users.
+
+SQLite by default (a new file per test). With TEST_DATABASE_URL, PostgreSQL: one database
+made for this run (tables created once, emptied after each test, dropped at the end); with
+TEST_REDIS_URL, Redis under a key prefix per test (tests/backends.py).
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 
 import argon2
@@ -9,11 +15,13 @@ import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
 from app.identity.models import User
 from app.identity.passwords import passwords
+from tests import backends
 from tests.live_server import LiveServer, run_live_server
 
 PASSWORD = "correct horse battery staple"
@@ -29,19 +37,71 @@ def app_overrides() -> dict:
     return {}
 
 
-@pytest.fixture
-def app(tmp_path, app_overrides: dict) -> Iterator[Flask]:
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}", **TEST_SECRETS}
-        | app_overrides,
-    )
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """This run's own PostgreSQL database, tables created; None when running on SQLite."""
+    if backends.TEST_DATABASE_URL is None:
+        yield None
+        return
+    url = backends.create_database(backends.TEST_DATABASE_URL)
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, **TEST_SECRETS})
     with app.app_context():
         db.create_all()
+        db.engine.dispose()
+    yield url
+    backends.drop_database(backends.TEST_DATABASE_URL, url)
+
+
+@pytest.fixture(scope="session")
+def redis_prefixes() -> Iterator[Iterator[str] | None]:
+    """Key prefixes unique to each test of this run; their keys are deleted at the end."""
+    if backends.TEST_REDIS_URL is None:
+        yield None
+        return
+    backends.check_redis(backends.TEST_REDIS_URL)
+    run_prefix = f"wardrobe_test_{backends.RUN_ID}:"
+    yield (f"{run_prefix}{n}:" for n in itertools.count())
+    backends.delete_keys(backends.TEST_REDIS_URL, run_prefix)
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[backends.PrivateRedis]:
+    """A redis-server of this test's own, which it may stop and start again."""
+    server = backends.PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def backend_settings(tmp_path, postgres_url, redis_prefixes) -> dict:
+    """Where this test's app keeps its data: SQLite or PostgreSQL, and Redis if configured."""
+    settings = {"SQLALCHEMY_DATABASE_URI": postgres_url or f"sqlite:///{tmp_path / 'test.db'}"}
+    if redis_prefixes is not None:
+        settings |= {"REDIS_URL": backends.TEST_REDIS_URL, "REDIS_KEY_PREFIX": next(redis_prefixes)}
+    return settings
+
+
+@pytest.fixture
+def app(backend_settings: dict, app_overrides: dict) -> Iterator[Flask]:
+    app = create_app("testing", {**backend_settings, **TEST_SECRETS} | app_overrides)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        if url.startswith("sqlite"):
+            db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
+        if url == backend_settings["SQLALCHEMY_DATABASE_URI"] and not url.startswith("sqlite"):
+            empty_tables()
         db.engine.dispose()
+
+
+def empty_tables() -> None:
+    """Cheaper than dropping and creating the tables for every test on PostgreSQL."""
+    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    db.session.commit()
 
 
 @pytest.fixture

@@ -1,13 +1,16 @@
-"""The production server for real: gunicorn in a subprocess, spoken to over HTTP."""
+"""The deploy steps of docs/deploy.md, for real: migrate an empty database, serve with gunicorn.
+
+Production settings, two workers, one trusted proxy, JSON logs on stdout, graceful stop.
+On PostgreSQL when TEST_DATABASE_URL is set (a fresh, empty database), else SQLite.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
+import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,105 +18,115 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-STARTUP_SECONDS = 15
+from tests import backends
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PASSWORD = "gunicorn test passphrase"
+WRONG = {"email": "deploy@example.com", "password": "not the passphrase"}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@pytest.fixture
+def database_url(tmp_path) -> Iterator[str]:
+    if backends.TEST_DATABASE_URL is None:
+        yield f"sqlite:///{tmp_path / 'deploy.db'}"
+        return
+    url = backends.create_database(backends.TEST_DATABASE_URL)
+    yield url
+    backends.drop_database(backends.TEST_DATABASE_URL, url)
 
 
-def call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None):
-    """(status, headers, parsed body) of one HTTP request; errors are answers too."""
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method)  # noqa: S310
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
-            raw = response.read()
-            return response.status, response.headers, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.headers, json.loads(error.read())
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    workdir = tmp_path_factory.mktemp("gunicorn")
+@pytest.fixture
+def environment(database_url, tmp_path) -> dict[str, str]:
     env = {
         **os.environ,
         "APP_ENV": "production",
-        "SECRET_KEY": "gunicorn-test-secret-key-0123456789abcdef",
-        "JWT_SECRET_KEY": "gunicorn-test-jwt-secret-key-0123456789abcdef",
-        "DATABASE_URL": f"sqlite:///{workdir / 'prod.db'}",
+        "SECRET_KEY": "k" * 40,
+        "JWT_SECRET_KEY": "j" * 40,
+        "DATABASE_URL": database_url,
+        "TRUSTED_PROXIES": "1",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_BIND": f"127.0.0.1:{backends.free_port()}",
+        "GUNICORN_GRACEFUL_TIMEOUT": "5",
+        "LOGIN_RATE_LIMIT": "4 per minute",
     }
-    migrate = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert migrate.returncode == 0, migrate.stderr
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with open(workdir / "gunicorn.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-             "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while True:
-                assert process.poll() is None, (workdir / "gunicorn.log").read_text()
-                try:
-                    if call(base, "GET", "/healthz")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "gunicorn did not answer /healthz in time"
-                time.sleep(0.1)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    if backends.TEST_REDIS_URL:
+        env |= {"REDIS_URL": backends.TEST_REDIS_URL, "REDIS_KEY_PREFIX": f"{tmp_path.name}:"}
+    return env
 
 
-def test_register_login_me_over_http(server):
-    credentials = {"email": "Http@Example.com", "password": "a long passphrase"}
-    status, _, user = call(server, "POST", "/auth/register", credentials)
-    assert status == 201 and user["email"] == "http@example.com"
+def test_migrate_then_serve_with_gunicorn(environment, tmp_path):
+    for _ in range(2):  # the second upgrade is a no-op
+        subprocess.run(
+            [BIN / "flask", "--app", "wsgi", "db", "upgrade"],
+            cwd=ROOT,
+            env=environment,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    log_file = (tmp_path / "stdout").open("w+")
+    server = subprocess.Popen(
+        [BIN / "gunicorn", "wsgi:app"],
+        cwd=ROOT,
+        env=environment,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://{environment['GUNICORN_BIND']}"
+        backends.wait_for_port(int(environment["GUNICORN_BIND"].rsplit(":", 1)[1]), timeout=20)
+        tokens = exercise(base)
+        if backends.TEST_REDIS_URL:  # one count for all workers (without Redis, one each)
+            statuses = [call("POST", f"{base}/auth/login", WRONG).status for _ in range(5)]
+            assert statuses == [401, 401, 401, 401, 429]
+        too_long = call("GET", f"{base}/healthz", headers={"X-Big": "a" * 9000})
+        assert too_long.status == 431  # gunicorn's own answer, documented
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=15) == 0
+        if backends.TEST_REDIS_URL:
+            backends.delete_keys(backends.TEST_REDIS_URL, environment["REDIS_KEY_PREFIX"])
+    log_file.seek(0)
+    lines = [line for line in log_file.read().splitlines() if line.strip()]
+    log_file.close()
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert {"login_succeeded", "logout"} <= {entry.get("event") for entry in entries}
+    access = [entry for entry in entries if entry.get("logger") == "gunicorn.access"]
+    assert all(len(entry["request_id"]) >= 8 for entry in access)
+    assert "req-from-edge-1" in {entry["request_id"] for entry in access}
+    for secret in [PASSWORD, *tokens]:
+        assert not [line for line in lines if secret in line]
 
-    status, headers, tokens = call(server, "POST", "/auth/login", credentials)
-    assert status == 200
-    assert headers["Cache-Control"] == "no-store"
-    assert headers["X-Content-Type-Options"] == "nosniff"
 
-    status, _, me = call(server, "GET", "/auth/me", token=tokens["access_token"])
-    assert (status, me["id"], me["role"]) == (200, user["id"], "user")
+def call(method: str, url: str, body: dict | None = None, headers: dict | None = None):
+    """One HTTP request with the standard library; 4xx and 5xx are returned, not raised."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})  # noqa: S310
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        response = urllib.request.urlopen(request, timeout=5)  # noqa: S310 - our own server
+    except urllib.error.HTTPError as error:
+        response = error
+    with response:
+        response.payload = response.read()
+    return response
 
-    status, _, fresh = call(server, "POST", "/auth/refresh", token=tokens["refresh_token"])
-    assert status == 200
-    assert call(server, "POST", "/auth/logout", token=fresh["access_token"])[0] == 204
-    status, headers, problem = call(server, "GET", "/auth/me", token=fresh["access_token"])
-    assert (status, problem["code"]) == (401, "token_revoked")
-    assert headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
 
-
-def test_errors_are_problems_over_http(server):
-    status, headers, problem = call(server, "GET", "/no/such/route")
-    assert (status, problem["code"]) == (404, "not_found")
-    assert headers["Content-Type"] == "application/problem+json"
-    status, headers, problem = call(server, "GET", "/auth/me")
-    assert (status, problem["code"]) == (401, "token_missing")
-    assert headers["WWW-Authenticate"] == "Bearer"
-    assert call(server, "GET", "/readyz")[0] == 200
+def exercise(base: str) -> list[str]:
+    """Register, log in through a proxy, check the client address, log out."""
+    assert call("GET", f"{base}/readyz").status == 200
+    body = {"email": "deploy@example.com", "password": PASSWORD}
+    assert call("POST", f"{base}/auth/register", body).status == 201
+    proxied = {"X-Forwarded-For": "203.0.113.9", "X-Request-ID": "req-from-edge-1"}
+    login = call("POST", f"{base}/auth/login", body, proxied)
+    assert login.status == 200 and login.headers["X-Request-ID"] == "req-from-edge-1"
+    tokens = json.loads(login.payload)
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    sessions = json.loads(call("GET", f"{base}/auth/sessions", headers=auth).payload)["items"]
+    assert sessions[0]["ip"] == "203.0.113.9"
+    assert call("POST", f"{base}/auth/logout", headers=auth).status == 204
+    assert call("GET", f"{base}/auth/me", headers=auth).status == 401
+    return [tokens["access_token"], tokens["refresh_token"]]

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import audit
 from app.errors import EmailTaken, InvalidCredentials, NotFound, WrongPassword
 from app.extensions import db
 from app.identity.models import User
@@ -53,8 +54,11 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         passwords().verify_dummy(password)
+        audit.record("login_failed", reason="unknown_email", ip=client.ip)
         raise InvalidCredentials()
     if not passwords().verify(user.password_hash, password) or not user.is_active:
+        reason = "inactive" if user.is_active is False else "wrong_password"
+        audit.record("login_failed", reason=reason, user_id=user.id, ip=client.ip)
         raise InvalidCredentials()
     if passwords().needs_rehash(user.password_hash):
         user.password_hash = passwords().hash(password)
@@ -65,6 +69,7 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
         ip=client.ip,
     )
     db.session.commit()
+    audit.record("login_succeeded", user_id=user.id, session_id=session.id, ip=client.ip)
     return issue_token_pair(user, session)
 
 
@@ -84,10 +89,12 @@ def refresh_tokens(principal: Principal, *, client: ClientInfo) -> TokenPair:
 
 def log_out(principal: Principal) -> None:
     sessions.revoke_session(principal.session_id, reason="logout")
+    audit.record("logout", user_id=principal.user_id, session_id=principal.session_id)
 
 
 def log_out_everywhere(principal: Principal) -> None:
     sessions.revoke_user_sessions(principal.user_id, reason="logout_all")
+    audit.record("logout_all", user_id=principal.user_id, session_id=principal.session_id)
 
 
 def list_sessions(principal: Principal) -> list[dict]:
@@ -113,6 +120,7 @@ def end_session(principal: Principal, session_id: int) -> None:
     if session is None:
         raise NotFound("No live session of yours has this id.")
     sessions.revoke_session(session.id, reason="ended_by_user")
+    audit.record("session_ended", user_id=principal.user_id, session_id=session.id)
 
 
 def change_password(principal: Principal, *, current_password: str, new_password: str) -> None:
@@ -130,3 +138,4 @@ def change_password(principal: Principal, *, current_password: str, new_password
     sessions.revoke_user_sessions(
         user.id, reason="password_changed", keep_session_id=principal.session_id
     )
+    audit.record("password_changed", user_id=user.id, session_id=principal.session_id)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db, limiter
+from app import redis_store
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +26,17 @@ def database_answers() -> bool:
 
 
 def redis_answers() -> bool:
-    """Redis (when configured) holds the rate limits: the limiter's storage must answer."""
-    if limiter.storage.check():
-        return True
-    log.warning("readiness: redis check failed")
-    return False
+    client = redis_store.client()
+    try:
+        return bool(client.ping()) if client is not None else True
+    except RedisError as error:
+        log.warning("readiness: redis check failed: %s", type(error).__name__)
+        return False
 
 
 def unavailable_dependencies() -> list[str]:
-    """Names of the dependencies that do not answer right now."""
-    checks = {"database": database_answers}
-    if current_app.config["REDIS_URL"]:
+    """Names of the dependencies that do not answer right now (Redis only when configured)."""
+    checks: dict[str, Callable[[], bool]] = {"database": database_answers}
+    if redis_store.client() is not None:
         checks["redis"] = redis_answers
     return [name for name, answers in checks.items() if not answers()]

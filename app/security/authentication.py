@@ -2,7 +2,8 @@
 
 Every protected request goes through `authenticate` exactly once (the policy decorators in
 authorization.py call it). It reads the header, verifies the token once (tokens.py), then
-loads the token's session and user in one round trip and checks, in this order:
+loads the state of the token's session and user in one round trip (from Redis when it is
+configured, else from the database: sessions.load_session_state) and checks, in order:
 
     no header / not Bearer / bad token        -> token_missing / token_invalid / token_expired
     refresh token where access is wanted       -> wrong_token_type (and the reverse)
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 
 from flask import g, request
 
+from app import audit
 from app.database import utcnow
 from app.errors import (
     RefreshReused,
@@ -40,7 +42,7 @@ class Principal:
     """The authenticated caller, as far as checking the token established it.
 
     Only ids and the role: enough to authorize. A view that needs the whole user row asks
-    for it with `load_user()` (free when the check already loaded it in this request).
+    for it with `load_user()` (free when the check read the database in this request).
     """
 
     user_id: int
@@ -80,23 +82,29 @@ def authenticate(expected_type: str = ACCESS) -> Principal:
         wanted = "an access" if expected_type == ACCESS else "a refresh"
         raise WrongTokenType(f"This endpoint needs {wanted} token.")
 
-    loaded = sessions.load_session_and_user(claims.session_id)
-    if loaded is None or loaded[1].id != claims.user_id:
+    state = sessions.load_session_state(
+        claims.session_id, claims.user_id, fresh=expected_type == REFRESH
+    )
+    if state is None or state.user_id != claims.user_id:
         raise TokenInvalid("The token's user or session does not exist.")
-    session, user = loaded
 
-    if session.revoked_at is not None or not user.is_active:
+    if state.revoked or not state.is_active:
         raise TokenRevoked("This session has ended; log in again.")
-    if utcnow() >= session.expires_at:
+    if utcnow() >= state.expires_at:
         raise TokenExpired("This session reached its maximum lifetime; log in again.")
-    if expected_type == REFRESH and claims.jti != session.refresh_jti:
-        sessions.revoke_session(session.id, reason="refresh_reused")
+    if expected_type == REFRESH and claims.jti != state.refresh_jti:
+        sessions.revoke_session(state.session_id, reason="refresh_reused")
+        audit.record("refresh_reused", user_id=state.user_id, session_id=state.session_id)
         raise RefreshReused("This refresh token was already used; the session is now ended.")
-    if expected_type == ACCESS and claims.role != user.role:
+    if expected_type == ACCESS and claims.role != state.role:
         raise TokenStale("Your role has changed; refresh your token.")
 
     principal = Principal(
-        user_id=user.id, session_id=session.id, role=user.role, claims=claims, loaded_user=user
+        user_id=state.user_id,
+        session_id=state.session_id,
+        role=state.role,
+        claims=claims,
+        loaded_user=state.user_row,
     )
     g.principal = principal
     return principal

@@ -4,18 +4,27 @@ A session is one row (AuthSession). Its `refresh_jti` names the only refresh tok
 still works; rotating swaps it with a compare-and-set, so of two concurrent refreshes with
 one token exactly one wins and the other is treated as reuse. Ending a session sets
 `revoked_at`, which every token of the session is checked against on every request.
+
+With REDIS_URL set, that check is served from Redis (session_cache.py): every change here
+writes the database first, then the cache. If Redis does not take the change, the change
+stays committed and ServiceUnavailable (503) is raised, because other workers may keep
+serving the old state for up to SESSION_CACHE_TTL seconds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from flask import current_app
 from sqlalchemy import select, update
 
+from app import audit
 from app.database import utcnow
-from app.errors import RefreshReused
+from app.errors import RefreshReused, ServiceUnavailable
 from app.extensions import db
 from app.identity.models import AuthSession, User
+from app.security import session_cache
+from app.security.session_cache import SessionState
 from app.security.tokens import new_jti
 
 USER_AGENT_MAX = 255
@@ -65,6 +74,7 @@ def rotate_refresh_token(
     ).rowcount
     if swapped != 1:
         revoke_session(session_id, reason="refresh_reused")
+        audit.record("refresh_reused", session_id=session_id, detail="lost a concurrent refresh")
         raise RefreshReused("This refresh token was already used; the session is now ended.")
     db.session.commit()
     session = db.session.get_one(AuthSession, session_id)
@@ -78,21 +88,54 @@ def revoke_session(session_id: int, *, reason: str) -> None:
 
 
 def revoke_user_sessions(user_id: int, *, reason: str, keep_session_id: int | None = None) -> None:
-    """End every live session of a user, optionally all but one, and commit."""
+    """End every live session of a user, optionally all but one, and commit.
+
+    Also drops the user's cached role and activity: a deactivation ends every session even if
+    the caller forgets `user_changed`.
+    Raises ServiceUnavailable: committed, but Redis did not take the change.
+    """
     condition = AuthSession.user_id == user_id
     if keep_session_id is not None:
         condition = condition & (AuthSession.id != keep_session_id)
     revoke_sessions_where(condition, reason=reason)
+    user_changed(user_id)
 
 
 def revoke_sessions_where(condition, *, reason: str) -> None:  # noqa: ANN001 - SQL expression
-    db.session.execute(
+    """Revoke the matching live sessions in the database, commit, then in the cache.
+
+    Raises ServiceUnavailable: committed, but Redis did not take the tombstones.
+    """
+    revoked = db.session.execute(
         update(AuthSession)
         .where(condition, AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoked_reason=reason)
+        .returning(AuthSession.id, AuthSession.user_id, AuthSession.expires_at)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
     db.session.commit()
+    _tell_cache(session_cache.mark_revoked, [tuple(row) for row in revoked])
+
+
+def user_changed(user_id: int) -> None:
+    """Call after committing a change of a user's role or activity (or deleting the user).
+
+    Access tokens are checked against the new role at once on every worker. Deactivating or
+    deleting a user also needs `revoke_user_sessions` (before deleting: it marks the
+    sessions revoked in the cache too).
+    Raises ServiceUnavailable: committed, but Redis did not take the change.
+    """
+    _tell_cache(session_cache.forget_user, user_id)
+
+
+def _tell_cache(change, *args) -> None:  # noqa: ANN001, ANN002 - a session_cache function
+    try:
+        change(*args)
+    except session_cache.RedisUnavailable:
+        raise ServiceUnavailable(
+            "The change is saved, but the session cache did not answer: it may take up to "
+            f"{current_app.config['SESSION_CACHE_TTL']} seconds to apply everywhere."
+        ) from None
 
 
 def live_sessions(user_id: int) -> list[AuthSession]:
@@ -115,6 +158,37 @@ def find_live_session(session_id: int, *, user_id: int) -> AuthSession | None:
     if session is None or session.user_id != user_id or not session.is_live(utcnow()):
         return None
     return session
+
+
+def load_session_state(
+    session_id: int, user_id: int, *, fresh: bool = False
+) -> SessionState | None:
+    """What authenticating a token of this session needs; None if session or user is gone.
+
+    Served from Redis when it has the entry (one round trip, no database query); otherwise,
+    or with `fresh` (a refresh, which needs the current refresh jti), or when Redis does
+    not answer, read from the database, and the cache is filled for the next request.
+    """
+    cached = None if fresh else session_cache.read(session_id, user_id)
+    if cached is not None and cached.state is not None:
+        return cached.state
+    loaded = load_session_and_user(session_id)
+    if loaded is None:
+        return None
+    session, user = loaded
+    state = SessionState(
+        session_id=session.id,
+        user_id=user.id,
+        expires_at=session.expires_at,
+        revoked=session.revoked_at is not None,
+        role=user.role,
+        is_active=user.is_active,
+        refresh_jti=session.refresh_jti,
+        user_row=user,
+    )
+    if cached is not None:
+        session_cache.fill(state, generation_seen=cached.generation)
+    return state
 
 
 def load_session_and_user(session_id: int) -> tuple[AuthSession, User] | None:

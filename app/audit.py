@@ -1,0 +1,20 @@
+"""Audit events: who did what to which account or session, for security monitoring.
+
+Called by services and the security layer (never by routes), so the CLI and the API leave the
+same trail. An event carries ids, reasons and the client address — never an email typed at a
+failed login (people paste passwords there), a password, a hash or a token.
+
+Events: login_succeeded, login_failed, refresh_reused, logout, logout_all, session_ended,
+password_changed, role_changed, user_deactivated, user_activated.
+"""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("wardrobe.audit")
+
+
+def record(event: str, **fields: str | int | None) -> None:
+    """Log one audit event; `fields` become keys of the JSON line (user_id, session_id...)."""
+    log.info("audit %s", event, extra={"audit": {"event": event, **fields}})

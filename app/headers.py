@@ -1,0 +1,55 @@
+"""Response headers: security headers suitable for a JSON API, and CORS for CORS_ORIGINS only.
+
+The API answers JSON to programs, so the browser is told to render nothing, frame nothing and
+sniff nothing (OWASP REST Security cheat sheet). /docs sets its own Content-Security-Policy,
+which these defaults do not overwrite. HSTS is sent only on requests that arrived over HTTPS
+(directly, or as X-Forwarded-Proto from a trusted proxy).
+
+CORS is off unless CORS_ORIGINS lists origins: then only those origins may read responses,
+with no credentials (tokens travel in the Authorization header, never in cookies).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_cors import CORS
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "X-Request-ID"]
+CORS_EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "Retry-After",
+    "WWW-Authenticate",
+    "X-Request-ID",
+]
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_security_headers)
+    origins = app.config["CORS_ORIGINS"]
+    if origins:
+        CORS(
+            app,
+            origins=origins,
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            supports_credentials=False,
+            max_age=600,
+        )
+
+
+def add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response

@@ -1,0 +1,99 @@
+"""Logs: one JSON object per line in production, each with the request's id.
+
+Every request gets an id: the client's (or the proxy's) `X-Request-ID` when it is a sane
+token, else a fresh one; it is returned on every response and put on every log line written
+while the request runs, so one request can be followed through proxy, app and database logs.
+
+Nothing here ever logs a header, a body or a token: audit events (app/audit.py) carry ids and
+reasons only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import sys
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request
+
+REQUEST_ID_HEADER = "X-Request-ID"
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+HANDLER_NAME = "wardrobe"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s%(fields)s"
+
+
+class RequestContextFilter(logging.Filter):
+    """Adds `request_id` (or "-" outside a request) to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = current_request_id()
+        if not hasattr(record, "fields"):
+            record.fields = ""
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time, level, logger, message, request id, extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or current_request_id(),
+        }
+        entry.update(getattr(record, "audit", None) or {})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """For people at a terminal: the same facts on one readable line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        audit = getattr(record, "audit", None) or {}
+        record.fields = "".join(f" {key}={value}" for key, value in audit.items())
+        if not hasattr(record, "request_id"):
+            record.request_id = current_request_id()
+        return super().format(record)
+
+
+def current_request_id() -> str:
+    return g.get("request_id", "-") if has_request_context() else "-"
+
+
+def init_app(app: Flask) -> None:
+    """Request ids always; log handlers only outside tests (pytest captures records itself)."""
+    if not app.testing:
+        configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+
+    @app.before_request
+    def take_request_id() -> None:
+        offered = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = offered if SANE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+
+    @app.after_request
+    def return_request_id(response: Response) -> Response:
+        response.headers[REQUEST_ID_HEADER] = g.get("request_id") or uuid.uuid4().hex
+        return response
+
+
+def configure_logging(log_format: str, level: str) -> None:
+    """Put one handler on the root logger, writing to stdout (replacing our earlier one)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() == HANDLER_NAME:
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.set_name(HANDLER_NAME)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter(TEXT_FORMAT))
+    handler.addFilter(RequestContextFilter())
+    root.addHandler(handler)
+    root.setLevel(level)

@@ -1,0 +1,59 @@
+"""TRUSTED_PROXIES: X-Forwarded-For counts only behind that many proxies (SECURITY.md 5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD, assert_problem, bearer
+
+SOCKET_ADDRESS = "10.0.0.2"  # the proxy, as the app's socket sees it
+
+
+def login_from(client, user, forwarded_for: str):
+    return client.post(
+        "/auth/login",
+        json={"email": user.email, "password": PASSWORD},
+        headers={"X-Forwarded-For": forwarded_for},
+        environ_base={"REMOTE_ADDR": SOCKET_ADDRESS},
+    )
+
+
+@pytest.mark.parametrize(
+    "app_overrides, forwarded_for, seen",
+    [
+        ({"TRUSTED_PROXIES": 0}, "203.0.113.9", SOCKET_ADDRESS),
+        ({"TRUSTED_PROXIES": 1}, "203.0.113.9", "203.0.113.9"),
+        ({"TRUSTED_PROXIES": 1}, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # client-set first hop
+        ({"TRUSTED_PROXIES": 2}, "198.51.100.7, 203.0.113.9", "198.51.100.7"),
+    ],
+    indirect=["app_overrides"],
+)
+def test_the_client_address_is_the_one_the_trusted_proxies_saw(
+    client, make_user, forwarded_for, seen
+):
+    response = login_from(client, make_user(), forwarded_for)
+    assert response.status_code == 200
+    listed = client.get("/auth/sessions", headers=bearer(response.get_json()["access_token"]))
+    assert listed.get_json()["items"][0]["ip"] == seen
+
+
+@pytest.fixture
+def app_overrides(request) -> dict:
+    return {"LOGIN_RATE_LIMIT": "2 per minute", **getattr(request, "param", {})}
+
+
+@pytest.mark.parametrize("app_overrides", [{"TRUSTED_PROXIES": 1}], indirect=True)
+def test_behind_a_proxy_each_client_has_its_own_login_limit(client, make_user):
+    user = make_user()
+    for _ in range(2):
+        assert login_from(client, user, "203.0.113.9").status_code == 200
+    assert_problem(login_from(client, user, "203.0.113.9"), 429, "rate_limited")
+    assert login_from(client, user, "198.51.100.7").status_code == 200
+
+
+@pytest.mark.parametrize("app_overrides", [{"TRUSTED_PROXIES": 0}], indirect=True)
+def test_without_trusted_proxies_a_forged_header_does_not_escape_the_limit(client, make_user):
+    user = make_user()
+    for n in range(2):
+        assert login_from(client, user, f"192.0.2.{n}").status_code == 200
+    assert_problem(login_from(client, user, "192.0.2.99"), 429, "rate_limited")
