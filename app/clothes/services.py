@@ -1,0 +1,99 @@
+"""What the catalogue does, as plain functions: no request, no responses, only domain errors.
+
+Writes honour `If-Match`: callers pass the header's entity tags (anything supporting `in`,
+where `*` contains every tag) or None when the header was not sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.clothes.models import ClothingItem
+from app.errors import NotFound, PreconditionFailed
+from app.extensions import db
+from app.pagination import PageRequest, paginate
+
+
+def list_items(
+    *,
+    page: PageRequest,
+    category: str | None = None,
+    size: str | None = None,
+    color: str | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    in_stock: bool | None = None,
+    q: str | None = None,
+) -> dict[str, Any]:
+    """One page of the items matching every given filter: {"items", "next_cursor"}."""
+    conditions = []
+    if category is not None:
+        conditions.append(ClothingItem.category == category)
+    if size is not None:
+        conditions.append(ClothingItem.size == size)
+    if color is not None:
+        # lower() on both sides, so the database's own idea of case applies to both.
+        conditions.append(func.lower(ClothingItem.color) == func.lower(color))
+    if min_price is not None:
+        conditions.append(ClothingItem.price >= min_price)
+    if max_price is not None:
+        conditions.append(ClothingItem.price <= max_price)
+    if in_stock is not None:
+        conditions.append(ClothingItem.stock > 0 if in_stock else ClothingItem.stock == 0)
+    if q:
+        conditions.append(ClothingItem.name.icontains(q, autoescape=True))
+    return paginate(ClothingItem, select(ClothingItem).where(*conditions), page)
+
+
+def get_item(item_id: int) -> ClothingItem:
+    """Raises NotFound: no item has this id."""
+    item = db.session.get(ClothingItem, item_id)
+    if item is None:
+        raise NotFound("No clothing item has this id.")
+    return item
+
+
+def create_item(**fields: Any) -> ClothingItem:
+    """Insert an item from validated fields (the schema decides which exist)."""
+    item = ClothingItem(**fields)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def update_item(item_id: int, *, if_match: Container[str] | None, **fields: Any) -> ClothingItem:
+    """Set the given fields: all of them for PUT (defaults filled in), some for PATCH.
+
+    The row is read FOR UPDATE (a no-op on SQLite, whose writers are serialised anyway), so
+    the If-Match check and the write see the same version.
+    Raises NotFound: no item has this id.
+    Raises PreconditionFailed: If-Match was sent and names another version; nothing changes.
+    """
+    item = _item_for_write(item_id, if_match)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.session.commit()
+    return item
+
+
+def delete_item(item_id: int, *, if_match: Container[str] | None) -> None:
+    """Raises NotFound, PreconditionFailed: as update_item; nothing is deleted then."""
+    db.session.delete(_item_for_write(item_id, if_match))
+    db.session.commit()
+
+
+def _item_for_write(item_id: int, if_match: Container[str] | None) -> ClothingItem:
+    item = db.session.get(ClothingItem, item_id, with_for_update=True)
+    if item is None:
+        raise NotFound("No clothing item has this id.")
+    if if_match is not None and item.etag not in if_match:
+        db.session.rollback()
+        raise PreconditionFailed(
+            "The item changed since you read it (If-Match does not match its ETag); "
+            "GET it again and retry."
+        )
+    return item
