@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app wsgi create-admin EMAIL`, `... routes-by-role`.
+"""Command-line tasks: `flask --app wsgi create-admin EMAIL`, `... seed-demo`, `... routes-by-role`.
 
 Commands call services, as routes do, and turn domain errors into a one-line reason.
 """
@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from marshmallow import ValidationError
 
+from app.clothes.services import seed_demo_items
 from app.errors import ValidationFailed
 from app.fields import Email
 from app.security.authorization import render_roles_table
@@ -34,6 +35,20 @@ def create_admin_command(email: str, password: str | None) -> None:
     click.echo(f"{verb} admin {user.email} (id {user.id}).")
 
 
+@click.command("seed-demo")
+@click.option(
+    "--count",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=1, max=1_000_000),
+    help="How many items to insert.",
+)
+def seed_demo_command(count: int) -> None:
+    """Insert COUNT realistic demo clothes items; each run adds more."""
+    inserted = seed_demo_items(count=count)
+    click.echo(f"Inserted {inserted} demo clothes items.")
+
+
 @click.command("routes-by-role")
 def routes_by_role_command() -> None:
     """Print docs/roles.md: every route and who may call it."""
@@ -42,4 +57,5 @@ def routes_by_role_command() -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(seed_demo_command)
     app.cli.add_command(routes_by_role_command)

@@ -6,16 +6,21 @@ where `*` contains every tag) or None when the header was not sent.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Container
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from app.clothes.demo import demo_row
 from app.clothes.models import ClothingItem
+from app.database import utcnow
 from app.errors import NotFound, PreconditionFailed
 from app.extensions import db
 from app.pagination import PageRequest, paginate
+
+SEED_BATCH = 5_000
 
 
 def list_items(
@@ -97,3 +102,21 @@ def _item_for_write(item_id: int, if_match: Container[str] | None) -> ClothingIt
             "GET it again and retry."
         )
     return item
+
+
+def seed_demo_items(*, count: int, seed: int | None = None) -> int:
+    """Insert `count` demo items in bulk (a Core executemany per batch) and commit.
+
+    Running it again adds `count` more: demo rows have no natural key to deduplicate on and
+    nothing refers to them, so a second run is safe, only bigger. `seed` makes the rows
+    reproducible. Returns how many rows were inserted.
+    """
+    rng = random.Random(seed)  # noqa: S311 - demo data, not a secret
+    now = utcnow()
+    inserted = 0
+    while inserted < count:
+        batch = [demo_row(rng, now) for _ in range(min(SEED_BATCH, count - inserted))]
+        db.session.execute(insert(ClothingItem.__table__), batch)
+        inserted += len(batch)
+    db.session.commit()
+    return inserted
