@@ -38,6 +38,9 @@ class ClothingItem(db.Model):
         Index("ix_clothes_name_id", "name", "id"),
         Index("ix_clothes_price_id", "price", "id"),
         Index("ix_clothes_created_at_id", "created_at", "id"),
+        # Never reuse the id of a deleted item (SQLite reuses the highest one otherwise),
+        # so an old link or cursor can never name a different item.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -38,7 +38,8 @@ def upgrade():
     sa.CheckConstraint("size IN ('XXS', 'XS', 'S', 'M', 'L', 'XL', 'XXL', 'XXXL')", name=op.f('ck_clothes_size_known')),
     sa.CheckConstraint('price >= 0 AND price < 1000000', name=op.f('ck_clothes_price_range')),
     sa.CheckConstraint('stock >= 0 AND stock <= 1000000', name=op.f('ck_clothes_stock_range')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_clothes'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_clothes')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('clothes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_clothes_category'), ['category'], unique=False)
