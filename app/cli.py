@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
 from app.clothes.services import seed_demo_items
@@ -19,6 +20,7 @@ from app.users.services import create_or_promote_admin, find_user_by_email
 @click.command("create-admin")
 @click.argument("email")
 @click.option("--password", default=None, help="Set this password (prompted for a new user).")
+@with_appcontext
 def create_admin_command(email: str, password: str | None) -> None:
     """Create EMAIL as an admin, or promote the existing user."""
     try:
@@ -50,6 +52,7 @@ def seed_demo_command(count: int) -> None:
 
 
 @click.command("routes-by-role")
+@with_appcontext
 def routes_by_role_command() -> None:
     """Print docs/roles.md: every route and who may call it."""
     click.echo(render_roles_table(current_app), nl=False)
