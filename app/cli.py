@@ -45,6 +45,7 @@ def create_admin_command(email: str, password: str | None) -> None:
     type=click.IntRange(min=1, max=1_000_000),
     help="How many items to insert.",
 )
+@with_appcontext
 def seed_demo_command(count: int) -> None:
     """Insert COUNT realistic demo clothes items; each run adds more."""
     inserted = seed_demo_items(count=count)
