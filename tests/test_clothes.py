@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event, update
 
+from app.clothes.models import ClothingItem
+from app.database import utcnow
+from app.extensions import db
 from tests.conftest import assert_problem
 
 ITEM = {"name": "Linen Shirt", "category": "tops", "size": "M", "color": "White", "price": 39.9}
@@ -232,6 +236,38 @@ class TestIfMatch:
         assert client.put(url, json=ITEM, headers=star).status_code == 200
         assert client.delete(url, headers=star).status_code == 204
         assert_problem(client.delete(url, headers=star), 404, "not_found")
+
+
+def test_a_write_racing_another_one_never_loses_it(client, admin, make_item):
+    """Another connection commits between this request's read and its UPDATE."""
+    item = make_item()
+    url = f"/clothes/{item['id']}"
+    etag = client.get(url, headers=admin).headers["ETag"]
+    races = []
+
+    def concurrent_write(_mapper, _connection, _target) -> None:
+        if not races:
+            races.append(True)
+            with db.engine.connect() as other:
+                table = ClothingItem.__table__
+                other.execute(
+                    update(table)
+                    .where(table.c.id == item["id"])
+                    .values(stock=42, updated_at=utcnow())
+                )
+                other.commit()
+
+    event.listen(ClothingItem, "before_update", concurrent_write)
+    try:
+        stale = client.patch(url, json={"name": "Mine"}, headers={**admin, "If-Match": etag})
+        assert_problem(stale, 412, "precondition_failed")
+        assert client.get(url, headers=admin).get_json()["name"] == item["name"]
+        races.clear()
+        unconditional = client.patch(url, json={"name": "Mine"}, headers=admin)
+        assert unconditional.status_code == 200
+        assert (unconditional.get_json()["name"], unconditional.get_json()["stock"]) == ("Mine", 42)
+    finally:
+        event.remove(ClothingItem, "before_update", concurrent_write)
 
 
 def test_seed_demo_inserts_valid_items_and_can_run_twice(app, client, admin):

@@ -53,7 +53,15 @@ class ClothingItem(db.Model):
     photo_url: Mapped[str | None] = mapped_column(String(PHOTO_URL_MAX))
     description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    # Optimistic concurrency: every UPDATE and DELETE says `WHERE updated_at = <as read>`
+    # and sets a new one, so a write based on a version that changed meanwhile fails
+    # (StaleDataError) instead of silently overwriting it. See services._write.
+    __mapper_args__ = {
+        "version_id_col": updated_at,
+        "version_id_generator": lambda _version: utcnow(),
+    }
 
     @property
     def etag(self) -> str:

@@ -7,11 +7,12 @@ where `*` contains every tag) or None when the header was not sent.
 from __future__ import annotations
 
 import random
-from collections.abc import Container
+from collections.abc import Callable, Container
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.clothes.demo import demo_row
 from app.clothes.models import ClothingItem
@@ -21,6 +22,7 @@ from app.extensions import db
 from app.pagination import PageRequest, paginate
 
 SEED_BATCH = 5_000
+WRITE_ATTEMPTS = 3
 
 
 def list_items(
@@ -73,35 +75,50 @@ def create_item(**fields: Any) -> ClothingItem:
 def update_item(item_id: int, *, if_match: Container[str] | None, **fields: Any) -> ClothingItem:
     """Set the given fields: all of them for PUT (defaults filled in), some for PATCH.
 
-    The row is read FOR UPDATE (a no-op on SQLite, whose writers are serialised anyway), so
-    the If-Match check and the write see the same version.
     Raises NotFound: no item has this id.
     Raises PreconditionFailed: If-Match was sent and names another version; nothing changes.
     """
-    item = _item_for_write(item_id, if_match)
-    for name, value in fields.items():
-        setattr(item, name, value)
-    db.session.commit()
-    return item
+
+    def change(item: ClothingItem) -> None:
+        for name, value in fields.items():
+            setattr(item, name, value)
+
+    return _write(item_id, if_match, change)
 
 
 def delete_item(item_id: int, *, if_match: Container[str] | None) -> None:
     """Raises NotFound, PreconditionFailed: as update_item; nothing is deleted then."""
-    db.session.delete(_item_for_write(item_id, if_match))
-    db.session.commit()
+    _write(item_id, if_match, db.session.delete)
 
 
-def _item_for_write(item_id: int, if_match: Container[str] | None) -> ClothingItem:
-    item = db.session.get(ClothingItem, item_id, with_for_update=True)
-    if item is None:
-        raise NotFound("No clothing item has this id.")
-    if if_match is not None and item.etag not in if_match:
-        db.session.rollback()
-        raise PreconditionFailed(
-            "The item changed since you read it (If-Match does not match its ETag); "
-            "GET it again and retry."
-        )
-    return item
+def _write(
+    item_id: int, if_match: Container[str] | None, change: Callable[[ClothingItem], object]
+) -> ClothingItem:
+    """Read the item, check If-Match, apply `change`, commit: as one compare-and-set.
+
+    `updated_at` is the mapper's version column, so the UPDATE or DELETE only matches the
+    version that was read and checked. If another write landed in between (StaleDataError),
+    read again: the If-Match check then sees the new version (412), and a write without
+    If-Match is applied to it (last writer wins, as the client asked).
+    """
+    for _attempt in range(WRITE_ATTEMPTS):
+        item = db.session.get(ClothingItem, item_id)
+        if item is None:
+            raise NotFound("No clothing item has this id.")
+        if if_match is not None and item.etag not in if_match:
+            db.session.rollback()
+            raise PreconditionFailed(
+                "The item changed since you read it (If-Match does not match its ETag); "
+                "GET it again and retry."
+            )
+        change(item)
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            continue
+        return item
+    raise PreconditionFailed("The item kept changing while this write was applied; retry.")
 
 
 def seed_demo_items(*, count: int, seed: int | None = None) -> int:
