@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import jwt
 import pytest
+from sqlalchemy import event, update
 
+from app.extensions import db
+from app.identity.models import User
 from tests.conftest import PASSWORD, assert_problem, bearer
 
 
@@ -143,6 +146,31 @@ class TestLastAdmin:
         me = client.get("/auth/me", headers=admin).get_json()
         response = client.patch(f"/users/{me['id']}", json={"is_active": False}, headers=admin)
         assert_problem(response, 409, "last_admin")
+
+    def test_two_admins_demoting_each_other_at_once_leave_one(self, client, admin, make_user):
+        """The other admin is demoted by another connection while this request runs."""
+        other = make_user(role="admin")
+        me = client.get("/auth/me", headers=admin).get_json()
+
+        raced = []
+
+        def concurrent_demotion(_mapper, _connection, _target) -> None:
+            if raced:
+                return
+            raced.append(True)
+            with db.engine.connect() as connection:
+                table = User.__table__
+                connection.execute(update(table).where(table.c.id == other.id).values(role="user"))
+                connection.commit()
+
+        event.listen(User, "before_update", concurrent_demotion)
+        try:
+            response = client.patch(f"/users/{me['id']}", json={"role": "user"}, headers=admin)
+        finally:
+            event.remove(User, "before_update", concurrent_demotion)
+        assert raced
+        assert_problem(response, 409, "last_admin")
+        assert client.get(f"/users/{me['id']}", headers=admin).get_json()["role"] == "admin"
 
     def test_renaming_or_reactivating_the_last_admin_is_fine(self, client, admin):
         me = client.get("/auth/me", headers=admin).get_json()

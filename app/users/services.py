@@ -87,19 +87,25 @@ def update_user(
     Raises NotFound: no user has this id.
     Raises LastAdmin: the change would leave no active admin.
     """
-    user = db.session.get(User, user_id, with_for_update=True)
+    user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No user has this id.")
     stops_being_admin = (
         user.role == "admin" and user.is_active and (role == "user" or is_active is False)
     )
-    if stops_being_admin and not _another_active_admin(user.id):
-        db.session.rollback()
-        raise LastAdmin("Promote another user to admin first.")
     deactivated = user.is_active and is_active is False
     for field, value in (("role", role), ("is_active", is_active), ("name", name)):
         if value is not None:
             setattr(user, field, value)
+    if stops_being_admin:
+        # Write first, then look. The UPDATE takes SQLite's write lock (a row lock on
+        # PostgreSQL), so a concurrent demotion has either committed before the check below
+        # sees it, or waits for this transaction: two admins demoting each other at the
+        # same moment cannot both succeed.
+        db.session.flush()
+        if not _another_active_admin(user.id):
+            db.session.rollback()
+            raise LastAdmin("Promote another user to admin first.")
     if deactivated:
         sessions.revoke_user_sessions(user.id, reason="deactivated")  # commits the row too
     else:
@@ -108,8 +114,11 @@ def update_user(
 
 
 def _another_active_admin(user_id: int) -> bool:
-    """Whether an active admin other than `user_id` exists; locks those rows (PostgreSQL),
-    so two admins demoting each other at once cannot both succeed."""
+    """Whether an active admin other than `user_id` exists.
+
+    FOR UPDATE matters on PostgreSQL, where a plain read would not see (or wait for) another
+    transaction's uncommitted demotion; SQLite ignores it and needs no more.
+    """
     statement = (
         select(User.id)
         .where(User.role == "admin", User.is_active.is_(True), User.id != user_id)
