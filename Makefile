@@ -32,6 +32,7 @@ migrate: $(VENV)/.installed
 run: migrate
 	@echo "Wardrobe API on http://$(HOST):$(PORT)  (Swagger UI: http://$(HOST):$(PORT)/docs)"
 	@echo "Make an admin:   $(FLASK) create-admin admin@example.com"
+	@echo "Demo clothes:    $(FLASK) seed-demo --count 50"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev

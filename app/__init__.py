@@ -61,9 +61,11 @@ def register_blueprints(app: Flask) -> None:
     from app.apidocs.routes import assets as apidocs_assets
     from app.apidocs.routes import blp as apidocs_blp
     from app.auth.routes import blp as auth_blp
+    from app.clothes.routes import blp as clothes_blp
     from app.health.routes import blp as health_blp
+    from app.users.routes import blp as users_blp
 
-    for blueprint in (auth_blp, health_blp, apidocs_blp):
+    for blueprint in (auth_blp, users_blp, clothes_blp, health_blp, apidocs_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(apidocs_assets)
 

@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app wsgi create-admin EMAIL`, `... routes-by-role`.
+"""Command-line tasks: `flask --app wsgi create-admin EMAIL`, `... seed-demo`, `... routes-by-role`.
 
 Commands call services, as routes do, and turn domain errors into a one-line reason.
 """
@@ -11,9 +11,11 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from marshmallow import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from app.clothes.services import seed_demo_items
 from app.errors import ServiceUnavailable, ValidationFailed
 from app.fields import Email
 from app.security.authorization import render_roles_table
@@ -38,6 +40,7 @@ def database_errors_as_one_line(command: Callable[..., None]) -> Callable[..., N
 @click.argument("email")
 @click.option("--password", default=None, help="Set this password (prompted for a new user).")
 @database_errors_as_one_line
+@with_appcontext
 def create_admin_command(email: str, password: str | None) -> None:
     """Create EMAIL as an admin, or promote the existing user."""
     try:
@@ -56,7 +59,23 @@ def create_admin_command(email: str, password: str | None) -> None:
     click.echo(f"{verb} admin {user.email} (id {user.id}).")
 
 
+@click.command("seed-demo")
+@click.option(
+    "--count",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=1, max=1_000_000),
+    help="How many items to insert.",
+)
+@with_appcontext
+def seed_demo_command(count: int) -> None:
+    """Insert COUNT realistic demo clothes items; each run adds more."""
+    inserted = seed_demo_items(count=count)
+    click.echo(f"Inserted {inserted} demo clothes items.")
+
+
 @click.command("routes-by-role")
+@with_appcontext
 def routes_by_role_command() -> None:
     """Print docs/roles.md: every route and who may call it."""
     click.echo(render_roles_table(current_app), nl=False)
@@ -64,4 +83,5 @@ def routes_by_role_command() -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(seed_demo_command)
     app.cli.add_command(routes_by_role_command)

@@ -62,3 +62,19 @@ class Email(Text):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return super()._deserialize(value, attr, data, **kwargs).lower()
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON `true` or `false` only: marshmallow's Boolean also takes 1, "yes", "on"…"""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:  # noqa: ARG002
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class QueryBoolean(fields.Boolean):
+    """A query-string boolean: exactly `true` or `false` (API.md section 1)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, truthy={"true"}, falsy={"false"}, **kwargs)

@@ -159,6 +159,16 @@ def verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
+@pytest.fixture
+def headers_for(make_user: Callable[..., User], login: Callable[..., dict]) -> Callable[..., dict]:
+    """Request headers for a caller: None (anonymous), or a fresh user of that role."""
+
+    def make(role: str | None) -> dict[str, str]:
+        return {} if role is None else bearer(login(make_user(role=role))["access_token"])
+
+    return make
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,15 @@ CONTRACT_OPERATIONS = {
     ("get", "/readyz"),
     ("get", "/openapi.json"),
     ("get", "/docs"),
+    ("get", "/clothes"),
+    ("post", "/clothes"),
+    ("get", "/clothes/{item_id}"),
+    ("put", "/clothes/{item_id}"),
+    ("patch", "/clothes/{item_id}"),
+    ("delete", "/clothes/{item_id}"),
+    ("get", "/users"),
+    ("get", "/users/{user_id}"),
+    ("patch", "/users/{user_id}"),
 }
 PUBLIC = {"/auth/register", "/auth/login", "/healthz", "/readyz", "/openapi.json", "/docs"}
 
@@ -97,7 +107,7 @@ def test_every_real_route_declares_a_policy(app):
 
 def test_protected_routes_refuse_anonymous_callers(app, client):
     for method, path, policy in routes_by_role(app):
-        url = path.replace("<int(min=1, max=2147483647):session_id>", "1")
+        url = re.sub(r"<[^>]+>", "1", path)  # any path parameter: /clothes/<...:item_id>
         response = client.open(url, method=method)
         if policy.token is None:
             assert response.status_code != 401, (method, path)
@@ -147,13 +157,20 @@ def test_openapi_document_exports_policies(app, client):
         if method in {"get", "post", "put", "patch", "delete"}
     }
     assert CONTRACT_OPERATIONS <= set(operations)
+    declared = {
+        (method, re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", path)): policy
+        for method, path, policy in routes_by_role(app)
+    }
     for (method, path), operation in operations.items():
         if path in PUBLIC:
             assert operation["security"] == [], (method, path)
             continue
         assert operation["security"] == [{scheme_name: []}], (method, path)
-        assert operation["x-required-roles"] == [], (method, path)
+        roles = declared[(method.upper(), path)].roles
+        assert operation["x-required-roles"] == list(roles), (method, path)
         assert "401" in operation["responses"], (method, path)
+        if roles:
+            assert "403" in operation["responses"], (method, path)
 
 
 def test_openapi_and_docs_touch_no_database(app, client):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import UTCDateTime, utcnow
@@ -25,6 +25,9 @@ class User(db.Model):
         # enforced by the database itself (the only real defence against a registration race).
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("role IN ('user', 'admin')", name="role_known"),
+        # Sort orders of GET /users (email sorts on its unique index).
+        Index("ix_users_name_id", "name", "id"),
+        Index("ix_users_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import or_, select
 
 from app import audit
+from app.errors import LastAdmin, NotFound
 from app.extensions import db
 from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
+from app.pagination import PageRequest, paginate
 from app.security import sessions
 
 
@@ -52,3 +56,92 @@ def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, 
         if was[1] is False:
             audit.record("user_activated", user_id=user.id, via="cli")
     return user, created
+
+
+def list_users(
+    *,
+    page: PageRequest,
+    role: str | None = None,
+    is_active: bool | None = None,
+    q: str | None = None,
+) -> dict[str, Any]:
+    """One page of the users matching every given filter: {"items", "next_cursor"}."""
+    conditions = []
+    if role is not None:
+        conditions.append(User.role == role)
+    if is_active is not None:
+        conditions.append(User.is_active.is_(is_active))
+    if q:
+        conditions.append(
+            or_(User.email.icontains(q, autoescape=True), User.name.icontains(q, autoescape=True))
+        )
+    return paginate(User, select(User).where(*conditions), page)
+
+
+def get_user(user_id: int) -> User:
+    """Raises NotFound: no user has this id."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No user has this id.")
+    return user
+
+
+def update_user(
+    user_id: int,
+    *,
+    role: str | None = None,
+    is_active: bool | None = None,
+    name: str | None = None,
+) -> User:
+    """Change a user's role, active flag or name (None: leave as is), and commit.
+
+    A new role makes the user's access tokens stale at once (authentication compares the
+    token's role claim with the row); their refresh token still works and yields the new
+    role. A deactivation ends every session of the user in the same commit.
+    Raises NotFound: no user has this id.
+    Raises LastAdmin: the change would leave no active admin.
+    Raises ServiceUnavailable: saved, but the session cache (Redis) did not take the change.
+    """
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No user has this id.")
+    old_role = user.role
+    stops_being_admin = (
+        user.role == "admin" and user.is_active and (role == "user" or is_active is False)
+    )
+    deactivated = user.is_active and is_active is False
+    for field, value in (("role", role), ("is_active", is_active), ("name", name)):
+        if value is not None:
+            setattr(user, field, value)
+    if stops_being_admin:
+        # Write first, then look. The UPDATE takes SQLite's write lock (a row lock on
+        # PostgreSQL), so a concurrent demotion has either committed before the check below
+        # sees it, or waits for this transaction: two admins demoting each other at the
+        # same moment cannot both succeed.
+        db.session.flush()
+        if not _another_active_admin(user.id):
+            db.session.rollback()
+            raise LastAdmin("Promote another user to admin first.")
+    if deactivated:
+        sessions.revoke_user_sessions(user.id, reason="deactivated")  # commits the row too
+        audit.record("user_deactivated", user_id=user.id)
+    else:
+        db.session.commit()
+    sessions.user_changed(user.id)
+    if user.role != old_role:
+        audit.record("role_changed", user_id=user.id, old=old_role, new=user.role)
+    return user
+
+
+def _another_active_admin(user_id: int) -> bool:
+    """Whether an active admin other than `user_id` exists.
+
+    FOR UPDATE matters on PostgreSQL, where a plain read would not see (or wait for) another
+    transaction's uncommitted demotion; SQLite ignores it and needs no more.
+    """
+    statement = (
+        select(User.id)
+        .where(User.role == "admin", User.is_active.is_(True), User.id != user_id)
+        .with_for_update()
+    )
+    return db.session.execute(statement).first() is not None

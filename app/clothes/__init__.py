@@ -1,0 +1,1 @@
+"""The clothes catalogue: anyone signed in reads it, admins write it."""

@@ -1,0 +1,192 @@
+"""Keyset pagination, shared by every list (/clothes, /users). Design: docs/catalogue.md.
+
+A page is the first `limit` rows, in `sort` order, that come strictly after the row the
+cursor names. The cursor holds that row's sort key and id, never an offset, so rows inserted
+or deleted meanwhile cannot shift a page: a row that exists for the whole walk is seen
+exactly once. One extra row is fetched to learn whether a next page exists (no COUNT).
+
+The cursor is opaque: URL-safe base64 of compact JSON `{"r": list, "s": sort, "k": keys}`,
+a dot, and a truncated HMAC-SHA256 of that JSON under SECRET_KEY. An altered cursor, one
+made for another list or another sort, or garbage fails validation: a 422 naming `cursor`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from flask import current_app
+from marshmallow import ValidationError, fields, post_load, validate
+from sqlalchemy import Select, and_, or_
+
+from app.extensions import db
+from app.parsing import QueryArgsSchema
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+CURSOR_MAX_LENGTH = 512
+MAC_BYTES = 16
+MAC_PURPOSE = b"wardrobe-api/pagination-cursor\x00"
+INVALID_CURSOR = "Invalid cursor: pass next_cursor from the previous page, with the same sort."
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Which page: `after` is the sort key (and id) of the last row already seen, or None."""
+
+    scope: str
+    sort: str
+    limit: int = DEFAULT_LIMIT
+    after: tuple[Any, ...] | None = None
+
+    @property
+    def field(self) -> str:
+        return self.sort.removeprefix("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+
+def sort_field(*names: str, default: str = "id") -> fields.String:
+    """The `sort` query parameter: each name ascending, or descending with a leading `-`."""
+    choices = [prefix + name for name in names for prefix in ("", "-")]
+    return fields.String(load_default=default, validate=validate.OneOf(choices))
+
+
+class PageArgsSchema(QueryArgsSchema):
+    """Base of every list's query schema; `limit`, `sort` and `cursor` load as one `page`.
+
+    Subclasses set CURSOR_SCOPE (the list's name, so a cursor of /users is refused by
+    /clothes) and declare `sort = sort_field(...)` with model attribute names.
+    """
+
+    CURSOR_SCOPE: ClassVar[str] = ""
+
+    limit = fields.Integer(
+        load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT)
+    )
+    sort = sort_field("id")
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(max=CURSOR_MAX_LENGTH, error=INVALID_CURSOR),
+        metadata={"description": "next_cursor of the previous page."},
+    )
+
+    @post_load
+    def fold_page(self, data: dict, **_kwargs: Any) -> dict:
+        """Raises ValidationError (on `cursor`): altered, foreign or garbage cursor."""
+        sort, limit, cursor = data.pop("sort"), data.pop("limit"), data.pop("cursor")
+        after = decode_cursor(cursor, scope=self.CURSOR_SCOPE, sort=sort) if cursor else None
+        data["page"] = PageRequest(scope=self.CURSOR_SCOPE, sort=sort, limit=limit, after=after)
+        return data
+
+
+def paginate(model: Any, statement: Select, page: PageRequest) -> dict[str, Any]:
+    """One page of `statement` (a select of `model`, filters applied) in `page.sort` order.
+
+    Ties on the sort key are broken by id in the same direction, so the order is total and
+    "after this row" is well defined. Returns {"items": rows, "next_cursor": str | None}.
+    """
+    column, id_column = getattr(model, page.field), model.id
+    columns = [id_column] if page.field == "id" else [column, id_column]
+    order = [c.desc() if page.descending else c.asc() for c in columns]
+    if page.after is not None:
+        statement = statement.where(_after(columns, page.after, descending=page.descending))
+    rows = list(db.session.scalars(statement.order_by(*order).limit(page.limit + 1)))
+    next_cursor = None
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        keys = [getattr(rows[-1], c.key) for c in columns]
+        next_cursor = encode_cursor(scope=page.scope, sort=page.sort, keys=keys)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+def _after(columns: list[Any], keys: tuple[Any, ...], *, descending: bool) -> Any:
+    """Rows strictly after `keys` in (sort key, id) order.
+
+    Written as `key >= v AND (key > v OR id > last_id)` (mirrored for descending) rather
+    than a row-value comparison, so every database can range-scan the (key, id) index.
+    """
+    if len(columns) == 1:
+        return columns[0] < keys[0] if descending else columns[0] > keys[0]
+    (column, id_column), (value, last_id) = columns, keys
+    if descending:
+        return and_(column <= value, or_(column < value, id_column < last_id))
+    return and_(column >= value, or_(column > value, id_column > last_id))
+
+
+def encode_cursor(*, scope: str, sort: str, keys: list[Any]) -> str:
+    payload = json.dumps(
+        {"r": scope, "s": sort, "k": [_encode_key(key) for key in keys]},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
+    return f"{_b64encode(payload)}.{_b64encode(_mac(payload))}"
+
+
+def decode_cursor(cursor: str, *, scope: str, sort: str) -> tuple[Any, ...]:
+    """The sort key values a cursor names, once its MAC, list and sort are checked.
+
+    Raises ValidationError (on `cursor`): anything else.
+    """
+    try:
+        encoded_payload, _, encoded_mac = cursor.partition(".")
+        payload = _b64decode(encoded_payload)
+        if not hmac.compare_digest(_b64decode(encoded_mac), _mac(payload)):
+            raise ValueError("bad MAC")
+        content = json.loads(payload)
+        keys = tuple(_decode_key(key) for key in content["k"])
+        expected_length = 1 if sort.removeprefix("-") == "id" else 2
+        if content["r"] != scope or content["s"] != sort or len(keys) != expected_length:
+            raise ValueError("cursor of another list or sort")
+    except (ValueError, TypeError, KeyError, ArithmeticError, binascii.Error):
+        raise ValidationError(INVALID_CURSOR, field_name="cursor") from None
+    return keys
+
+
+def _mac(payload: bytes) -> bytes:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, MAC_PURPOSE + payload, hashlib.sha256).digest()[:MAC_BYTES]
+
+
+def _b64encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    if not text.isascii():
+        raise ValueError("not base64")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _encode_key(value: Any) -> Any:
+    """JSON for a sort key: ints and strings as they are, decimals and times tagged."""
+    if isinstance(value, Decimal):
+        return {"d": str(value)}
+    if isinstance(value, dt.datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"cannot page on a key of type {type(value).__name__}")
+
+
+def _decode_key(value: Any) -> Any:
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, raw),) = value.items()
+        if tag == "d" and isinstance(raw, str):
+            return Decimal(raw)
+        if tag == "t" and isinstance(raw, str):
+            moment = dt.datetime.fromisoformat(raw)
+            if moment.tzinfo is not None:
+                return moment
+    raise ValueError("unknown key encoding")

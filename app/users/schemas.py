@@ -1,0 +1,38 @@
+"""Request and response bodies of /users. Users are dumped with identity's UserSchema."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.fields import QueryBoolean, StrictBoolean, Text
+from app.identity.models import ROLES
+from app.identity.schemas import UserSchema
+from app.pagination import PageArgsSchema, sort_field
+
+NAME_MAX = 100
+QUERY_MAX = 254
+
+
+class UserUpdateSchema(Schema):
+    """PATCH /users/{id}: any of role, is_active, name; anything else is refused (422)."""
+
+    role = fields.String(validate=validate.OneOf(ROLES))
+    is_active = StrictBoolean()
+    name = Text(trim=True, validate=validate.Length(max=NAME_MAX))
+
+
+class UsersQueryArgsSchema(PageArgsSchema):
+    CURSOR_SCOPE = "users"
+
+    sort = sort_field("id", "email", "name", "created_at")
+    role = fields.String(validate=validate.OneOf(ROLES))
+    is_active = QueryBoolean()
+    q = Text(
+        validate=validate.Length(max=QUERY_MAX),
+        metadata={"description": "Substring of the email or the name, case-insensitive."},
+    )
+
+
+class UserPageSchema(Schema):
+    items = fields.List(fields.Nested(UserSchema))
+    next_cursor = fields.String(allow_none=True)

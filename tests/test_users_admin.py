@@ -1,0 +1,224 @@
+"""/users: admin-only listing and editing, the last-admin guard, stale and ended tokens."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+from sqlalchemy import event, update
+
+from app.extensions import db
+from app.identity.models import User
+from tests.conftest import PASSWORD, assert_problem, bearer
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    return {"LOGIN_RATE_LIMIT": "1000 per minute"}
+
+
+@pytest.fixture
+def admin(make_user, login) -> dict:
+    return bearer(login(make_user(role="admin", email="root@example.com"))["access_token"])
+
+
+def role_claim(token: str) -> str:
+    return jwt.decode(token, options={"verify_signature": False})["role"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "admin_status"),
+    [
+        ("GET", "/users", None, 200),
+        ("GET", "/users/{id}", None, 200),
+        ("PATCH", "/users/{id}", {"name": "Renamed"}, 200),
+    ],
+)
+@pytest.mark.parametrize("role", [None, "user", "admin"])
+def test_every_route_is_admin_only(
+    client, make_user, headers_for, role, method, path, body, admin_status
+):
+    url = path.format(id=make_user().id)
+    response = client.open(url, method=method, json=body, headers=headers_for(role))
+    if role is None:
+        assert_problem(response, 401, "token_missing")
+    elif role == "user":
+        assert_problem(response, 403, "forbidden")
+    else:
+        assert response.status_code == admin_status
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH"])
+def test_non_admin_gets_403_even_for_a_missing_user(client, headers_for, method):
+    response = client.open("/users/424242", method=method, json={}, headers=headers_for("user"))
+    assert_problem(response, 403, "forbidden")
+
+
+def test_get_one_user_and_404(client, admin, make_user):
+    user = make_user(name="Ada", email="ada@example.com")
+    body = client.get(f"/users/{user.id}", headers=admin).get_json()
+    assert body["email"] == "ada@example.com" and body["name"] == "Ada"
+    assert set(body) == {"id", "email", "name", "role", "is_active", "created_at"}
+    assert_problem(client.get("/users/2147483647", headers=admin), 404, "not_found")
+    assert_problem(client.get("/users/0", headers=admin), 404, "not_found")
+    assert_problem(client.patch("/users/2147483647", json={}, headers=admin), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", {"root", "ada", "bob", "cy"}),
+        ("role=admin", {"root", "bob"}),
+        ("role=user", {"ada", "cy"}),
+        ("is_active=false", {"cy"}),
+        ("is_active=true&role=user", {"ada"}),
+        ("q=LOVELACE", {"ada"}),
+        ("q=BOB@", {"bob"}),
+        ("q=example.com", {"root", "ada", "bob", "cy"}),
+        ("q=%25", set()),
+        ("unknown=1", {"root", "ada", "bob", "cy"}),
+    ],
+)
+def test_list_filters(client, admin, make_user, query, expected):
+    make_user(email="ada@example.com", name="Ada Lovelace")
+    make_user(email="bob@example.com", role="admin")
+    make_user(email="cy@example.com", is_active=False)
+    response = client.get(f"/users?{query}", headers=admin)
+    assert response.status_code == 200
+    emails = {user["email"].split("@")[0] for user in response.get_json()["items"]}
+    assert emails == expected
+
+
+@pytest.mark.parametrize(
+    "query", ["role=owner", "is_active=yes", "is_active=1", "limit=0", "sort=password_hash"]
+)
+def test_bad_filters_are_422(client, admin, query):
+    body = assert_problem(client.get(f"/users?{query}", headers=admin), 422, "validation_error")
+    assert list(body["errors"]) == [query.split("=")[0]]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "new@example.com"},
+        {"password": "a new long password"},
+        {"password_hash": "x"},
+        {"id": 5},
+        {"role": "owner"},
+        {"role": None},
+        {"is_active": "false"},
+        {"is_active": 0},
+        {"name": "n" * 101},
+        {"name": "nul\x00"},
+    ],
+)
+def test_patch_refuses_other_fields_and_bad_values(client, admin, make_user, body):
+    user = make_user(name="Before")
+    before = client.get(f"/users/{user.id}", headers=admin).get_json()
+    response = client.patch(f"/users/{user.id}", json=body, headers=admin)
+    assert list(assert_problem(response, 422, "validation_error")["errors"]) == list(body)
+    assert client.get(f"/users/{user.id}", headers=admin).get_json() == before
+
+
+def test_patch_name_is_trimmed(client, admin, make_user):
+    user = make_user()
+    response = client.patch(f"/users/{user.id}", json={"name": "  Grace  "}, headers=admin)
+    assert response.status_code == 200 and response.get_json()["name"] == "Grace"
+
+
+class TestLastAdmin:
+    @pytest.mark.parametrize("body", [{"role": "user"}, {"is_active": False}])
+    def test_the_last_active_admin_cannot_be_demoted_or_deactivated(self, client, admin, body):
+        me = client.get("/auth/me", headers=admin).get_json()
+        response = client.patch(f"/users/{me['id']}", json=body, headers=admin)
+        assert_problem(response, 409, "last_admin")
+        assert client.get(f"/users/{me['id']}", headers=admin).get_json() == me
+
+    def test_an_inactive_admin_does_not_count(self, client, admin, make_user):
+        make_user(role="admin", is_active=False)
+        me = client.get("/auth/me", headers=admin).get_json()
+        response = client.patch(f"/users/{me['id']}", json={"role": "user"}, headers=admin)
+        assert_problem(response, 409, "last_admin")
+
+    def test_with_two_admins_one_may_go(self, client, admin, make_user):
+        other = make_user(role="admin")
+        response = client.patch(f"/users/{other.id}", json={"role": "user"}, headers=admin)
+        assert response.status_code == 200 and response.get_json()["role"] == "user"
+        me = client.get("/auth/me", headers=admin).get_json()
+        response = client.patch(f"/users/{me['id']}", json={"is_active": False}, headers=admin)
+        assert_problem(response, 409, "last_admin")
+
+    def test_two_admins_demoting_each_other_at_once_leave_one(self, client, admin, make_user):
+        """The other admin is demoted by another connection while this request runs."""
+        other = make_user(role="admin")
+        me = client.get("/auth/me", headers=admin).get_json()
+
+        raced = []
+
+        def concurrent_demotion(_mapper, _connection, _target) -> None:
+            if raced:
+                return
+            raced.append(True)
+            with db.engine.connect() as connection:
+                table = User.__table__
+                connection.execute(update(table).where(table.c.id == other.id).values(role="user"))
+                connection.commit()
+
+        event.listen(User, "before_update", concurrent_demotion)
+        try:
+            response = client.patch(f"/users/{me['id']}", json={"role": "user"}, headers=admin)
+        finally:
+            event.remove(User, "before_update", concurrent_demotion)
+        assert raced
+        assert_problem(response, 409, "last_admin")
+        assert client.get(f"/users/{me['id']}", headers=admin).get_json()["role"] == "admin"
+
+    def test_renaming_or_reactivating_the_last_admin_is_fine(self, client, admin):
+        me = client.get("/auth/me", headers=admin).get_json()
+        body = {"name": "Root", "role": "admin", "is_active": True}
+        assert client.patch(f"/users/{me['id']}", json=body, headers=admin).status_code == 200
+
+
+def test_role_change_makes_access_tokens_stale_and_refresh_carries_the_new_role(
+    client, admin, make_user, login
+):
+    user = make_user()
+    tokens = login(user)
+    assert client.get("/auth/me", headers=bearer(tokens["access_token"])).status_code == 200
+
+    promoted = client.patch(f"/users/{user.id}", json={"role": "admin"}, headers=admin)
+    assert promoted.get_json()["role"] == "admin"
+    stale = client.get("/auth/me", headers=bearer(tokens["access_token"]))
+    assert_problem(stale, 401, "token_stale")
+    assert stale.headers["WWW-Authenticate"].startswith("Bearer")
+
+    refreshed = client.post("/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert refreshed.status_code == 200
+    new = refreshed.get_json()
+    assert role_claim(new["access_token"]) == "admin"
+    assert client.get("/users", headers=bearer(new["access_token"])).status_code == 200
+
+    client.patch(f"/users/{user.id}", json={"role": "user"}, headers=admin)
+    assert_problem(client.get("/users", headers=bearer(new["access_token"])), 401, "token_stale")
+    again = client.post("/auth/refresh", headers=bearer(new["refresh_token"])).get_json()
+    assert role_claim(again["access_token"]) == "user"
+    assert_problem(client.get("/users", headers=bearer(again["access_token"])), 403, "forbidden")
+
+
+def test_deactivation_ends_every_session_at_once(client, admin, make_user, login):
+    user = make_user()
+    sessions = [login(user), login(user)]
+    response = client.patch(f"/users/{user.id}", json={"is_active": False}, headers=admin)
+    assert response.status_code == 200 and response.get_json()["is_active"] is False
+    for tokens in sessions:
+        me = client.get("/auth/me", headers=bearer(tokens["access_token"]))
+        assert_problem(me, 401, "token_revoked")
+        refresh = client.post("/auth/refresh", headers=bearer(tokens["refresh_token"]))
+        assert_problem(refresh, 401, "token_revoked")
+    relogin = client.post("/auth/login", json={"email": user.email, "password": PASSWORD})
+    assert_problem(relogin, 401, "invalid_credentials")
+
+    client.patch(f"/users/{user.id}", json={"is_active": True}, headers=admin)
+    for tokens in sessions:  # reactivation does not bring old sessions back
+        me = client.get("/auth/me", headers=bearer(tokens["access_token"]))
+        assert_problem(me, 401, "token_revoked")
+    assert client.get("/auth/me", headers=bearer(login(user)["access_token"])).status_code == 200
