@@ -30,15 +30,18 @@ class Text(fields.String):
         return text.strip() if self.trim else text
 
 
+def rfc3339(value: dt.datetime) -> str:
+    """`2026-11-29T04:05:06Z`: RFC 3339 in UTC, to the second (a naive value is taken as UTC)."""
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(dt.UTC)
+    return f"{value:%Y-%m-%dT%H:%M:%S}Z"
+
+
 class UtcDateTime(fields.DateTime):
     """RFC 3339 in UTC with a `Z`, to the second: `2026-11-29T04:05:06Z`."""
 
     def _serialize(self, value: dt.datetime | None, attr: str | None, obj: Any, **kwargs: Any):  # noqa: ARG002
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return None if value is None else rfc3339(value)
 
 
 class StrictInteger(fields.Integer):

@@ -37,9 +37,17 @@ class StrictJsonParser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint with our body parser."""
+    """flask-smorest's Blueprint with our body parser, building each schema once.
+
+    webargs instantiates a schema class on every request, and marshmallow deep-copies every
+    declared field each time; an instance made at import is reused instead (schemas keep no
+    per-request state).
+    """
 
     ARGUMENTS_PARSER = StrictJsonParser()
+
+    def arguments(self, schema: type[Schema] | Schema, **kwargs: Any) -> Any:
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
 
 
 class EmptyBodySchema(Schema):

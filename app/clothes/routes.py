@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import jsonify, request, url_for
 from flask.views import MethodView
 from werkzeug.datastructures import ETags
 from werkzeug.http import quote_etag
 
-from app.clothes import services
+from app.clothes import presenters, services
 from app.clothes.models import ClothingItem
 from app.clothes.schemas import (
     ClothesQueryArgsSchema,
@@ -37,7 +37,7 @@ class Clothes(MethodView):
     @blp.response(200, ClothingItemPageSchema)
     def get(self, args: dict):
         """List clothes: filtered, sorted, keyset-paginated (follow next_cursor)."""
-        return services.list_items(**args)
+        return jsonify(presenters.page_json(services.list_items(**args)))
 
     @admin_required
     @blp.arguments(ClothingItemSchema)
