@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True)
     jwt.init_app(app)
     limiter.init_app(app)
+    _limit_only_where_declared(app)
     api.init_app(app)
     passwords.init_app(app)
     redis_store.init_app(app)
@@ -79,6 +80,16 @@ def register_proxy_fix(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXIES"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+def _limit_only_where_declared(app: Flask) -> None:
+    """Drop flask-limiter's check on every request: our limits are all declared per route.
+
+    The `@limiter.limit` decorators on login and register check their limits themselves;
+    the app-wide hook would only look for (absent) default limits, at a cost on every
+    request (docs/performance.md).
+    """
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def _tune_sqlite(engine: Any) -> None:

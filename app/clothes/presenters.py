@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
+
 from app.clothes.models import ClothingItem
 from app.fields import rfc3339
 
 
-def item_json(item: ClothingItem) -> dict[str, Any]:
-    """The same dict as ClothingItemSchema().dump(item)."""
+def item_json(item: ClothingItem | Row) -> dict[str, Any]:
+    """The same dict as ClothingItemSchema().dump(item), for a model object or a result row."""
     return {
         "id": item.id,
         "name": item.name,

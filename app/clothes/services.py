@@ -53,7 +53,8 @@ def list_items(
         conditions.append(ClothingItem.stock > 0 if in_stock else ClothingItem.stock == 0)
     if q:
         conditions.append(ClothingItem.name.icontains(q, autoescape=True))
-    return paginate(ClothingItem, select(ClothingItem).where(*conditions), page)
+    columns = ClothingItem.__table__.columns
+    return paginate(ClothingItem, select(*columns).where(*conditions), page)
 
 
 def get_item(item_id: int) -> ClothingItem:

@@ -14,6 +14,9 @@ from app.identity.passwords import check_password_policy, passwords
 from app.pagination import PageRequest, paginate
 from app.security import sessions
 
+# What a list of users shows: never the password hash, which is not even read.
+PUBLIC_COLUMNS = (User.id, User.email, User.name, User.role, User.is_active, User.created_at)
+
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
@@ -75,7 +78,7 @@ def list_users(
         conditions.append(
             or_(User.email.icontains(q, autoescape=True), User.name.icontains(q, autoescape=True))
         )
-    return paginate(User, select(User).where(*conditions), page)
+    return paginate(User, select(*PUBLIC_COLUMNS).where(*conditions), page)
 
 
 def get_user(user_id: int) -> User:

@@ -1,0 +1,54 @@
+"""The hand-written list JSON (app/clothes/presenters.py) matches the documented schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.clothes.models import CATEGORIES, SIZES, ClothingItem
+from app.clothes.presenters import item_json, page_json
+from app.clothes.schemas import ClothingItemPageSchema, ClothingItemSchema
+
+moments = st.datetimes(
+    min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
+)
+items = st.builds(
+    ClothingItem,
+    id=st.integers(min_value=1, max_value=2**31 - 1),
+    name=st.text(min_size=1, max_size=120),
+    category=st.sampled_from(CATEGORIES),
+    size=st.sampled_from(SIZES),
+    color=st.text(min_size=1, max_size=30),
+    price=st.decimals(min_value=0, max_value=Decimal("999999.99"), places=2),
+    stock=st.integers(min_value=0, max_value=1_000_000),
+    photo_url=st.none() | st.just("https://example.com/a.jpg"),
+    description=st.text(max_size=50),
+    created_at=moments,
+    updated_at=moments,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(item=items)
+def test_item_json_is_the_schema_dump(item):
+    assert item_json(item) == ClothingItemSchema().dump(item)
+
+
+@given(page=st.lists(items, max_size=5), cursor=st.none() | st.just("abc.def"))
+@settings(max_examples=50, deadline=None)
+def test_page_json_is_the_schema_dump(page, cursor):
+    body = {"items": page, "next_cursor": cursor}
+    assert page_json(body) == ClothingItemPageSchema().dump(body)
+
+
+def test_a_served_page_is_the_schema_dump_of_its_rows(app, client, headers_for):
+    admin = headers_for("admin")
+    body = {"name": "Coat", "category": "outerwear", "size": "L", "color": "Navy", "price": 120}
+    assert client.post("/clothes", json=body, headers=admin).status_code == 201
+    served = client.get("/clothes", headers=admin).get_json()
+    assert served["items"][0]["price"] == "120.00"
+    assert served["items"][0]["created_at"].endswith("Z")
+    assert set(served["items"][0]) == set(ClothingItemSchema().fields)
