@@ -24,9 +24,8 @@ from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.e2e
 
-# The protected operation tried from the UI. Switch to ("GET", "/clothes") once the
-# catalogue is merged: any active user may call it, so the same token gets 200.
-OPERATION = ("GET", "/auth/me")
+# The catalogue read of issue 6: any active user may call it, so a user token gets 200.
+OPERATION = ("GET", "/clothes")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new",
