@@ -210,6 +210,9 @@ def main() -> int:  # noqa: C901 - a linear script: set up, measure, report
                 healthz.runs.append(before)
                 target.runs.append(result)
                 target.ratios.append(result["rps"] / before["rps"])
+        deep_rows = (
+            measure_deep_pages(base, auth, env, args.items, workdir) if has_catalogue else []
+        )
         login.runs.append(run_wrk(base, login, max(args.seconds, 10), workdir))
         peak_rss = [rss_mb(pid, "VmHWM") for pid in worker_pids(gunicorn.pid)]
     finally:
@@ -217,6 +220,11 @@ def main() -> int:  # noqa: C901 - a linear script: set up, measure, report
         gunicorn.wait(timeout=30)
 
     failed = print_table(healthz, [*targets, login])
+    if deep_rows:
+        deep_label = f"after row {args.items - 1000} p50 ms"
+        print(f"\n{'sort':<14}{'first page p50 ms':>19}{deep_label:>28}{'ratio':>8}")
+        for sort, first, deep in deep_rows:
+            print(f"{sort:<14}{first:>19.2f}{deep:>28.2f}{deep / first:>8.2f}")
     print(f"\nRSS per worker after warm-up: {', '.join(f'{mb:.0f} MB' for mb in warm_rss)}")
     print(
         f"Peak RSS per worker (after the login run): {', '.join(f'{mb:.0f} MB' for mb in peak_rss)}"
@@ -227,6 +235,21 @@ def main() -> int:  # noqa: C901 - a linear script: set up, measure, report
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0
+
+
+def measure_deep_pages(
+    base: str, auth: dict[str, str], env: dict[str, str], items: int, workdir: Path
+) -> list[tuple[str, float, float]]:
+    """p50 of the first page and of the page after row items - 1000, for every sort."""
+    from deep_pages import deep_cursors  # bench/ is this script's folder
+
+    rows = []
+    for sort, cursor in deep_cursors(env, items - 1000).items():
+        first = Target(f"first {sort}", f"/clothes?limit=20&sort={sort}", auth)
+        deep = Target(f"deep {sort}", f"/clothes?limit=20&sort={sort}&cursor={cursor}", auth)
+        p50 = [run_wrk(base, target, 2, workdir)["p50_us"] / 1000 for target in (first, deep)]
+        rows.append((sort, *p50))
+    return rows
 
 
 def print_table(healthz: Target, targets: list[Target]) -> bool:
