@@ -41,6 +41,20 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = StrictJsonParser()
 
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
+        """As flask-smorest's, but a body none of whose fields is required (a PATCH) is
+        documented as optional: an empty body is a no-op there, not an error."""
+        if location == "json":
+            kwargs.setdefault("required", _requires_a_field(schema))
+        return super().arguments(schema, location=location, **kwargs)
+
+
+def _requires_a_field(schema: Schema | type[Schema]) -> bool:
+    instance = schema() if isinstance(schema, type) else schema
+    if instance.partial is True:
+        return False
+    return any(field.required for field in instance.load_fields.values())
+
 
 class EmptyBodySchema(Schema):
     """For endpoints that take no body: nothing, an empty body or `{}`, any Content-Type.
