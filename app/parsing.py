@@ -43,10 +43,26 @@ class Blueprint(flask_smorest.Blueprint):
 
     def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
         """As flask-smorest's, but a body none of whose fields is required (a PATCH) is
-        documented as optional: an empty body is a no-op there, not an error."""
-        if location == "json":
-            kwargs.setdefault("required", _requires_a_field(schema))
-        return super().arguments(schema, location=location, **kwargs)
+        documented as optional (an empty body is a no-op there, not an error), and every
+        body documents what reading it can answer: 400 malformed, 413 too large, 415 not
+        JSON (the last not for bodyless endpoints, which take any Content-Type)."""
+        if location != "json":
+            return super().arguments(schema, location=location, **kwargs)
+        kwargs.setdefault("required", _requires_a_field(schema))
+        decorate = super().arguments(schema, location=location, **kwargs)
+        statuses = ["BAD_REQUEST", "REQUEST_ENTITY_TOO_LARGE"]
+        if not getattr(schema, "ANY_CONTENT_TYPE", False):
+            statuses.append("UNSUPPORTED_MEDIA_TYPE")
+        for status in statuses:
+            decorate = _compose(decorate, self.alt_response(_STATUS[status], response=status))
+        return decorate
+
+
+_STATUS = {"BAD_REQUEST": 400, "REQUEST_ENTITY_TOO_LARGE": 413, "UNSUPPORTED_MEDIA_TYPE": 415}
+
+
+def _compose(inner: Any, outer: Any) -> Any:
+    return lambda view: outer(inner(view))
 
 
 def _requires_a_field(schema: Schema | type[Schema]) -> bool:
