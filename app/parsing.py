@@ -15,6 +15,7 @@ from marshmallow import EXCLUDE, Schema
 from webargs import core
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.routing import IntegerConverter
 
 
 def _reject_constant(name: str) -> Any:
@@ -86,3 +87,13 @@ class QueryArgsSchema(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+
+class AsciiIntegerConverter(IntegerConverter):
+    """`<int:...>` path ids of ASCII digits only.
+
+    Werkzeug's pattern is `\\d+`, which also matches other scripts' digits, so
+    `/users/%EF%BC%91` (a fullwidth "1") answered as `/users/1`; ids are ASCII (API.md).
+    """
+
+    regex = r"[0-9]+"
