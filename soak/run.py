@@ -141,14 +141,17 @@ def worker_pids(master: int) -> list[int]:
 
 
 def flask(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
+    done = subprocess.run(
         [str(BIN / "flask"), "--app", "wsgi", *args],
         cwd=ROOT,
         env=env,
-        check=True,
         capture_output=True,
+        text=True,
         timeout=120,
+        check=False,
     )
+    if done.returncode != 0:
+        raise SystemExit(f"soak: flask {' '.join(args[:2])} failed:\n{done.stderr}")
 
 
 def main() -> int:
@@ -160,30 +163,17 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="wardrobe-soak-"))
-    postgres = None if args.sqlite else postgres_database(os.environ.get("TEST_DATABASE_URL"))
-    redis_server = None
-    if not shutil.which("redis-server") and os.environ.get("CI", "").lower() == "true":
-        raise SystemExit("soak: redis-server is not installed (CI=true: that fails the run)")
-    if shutil.which("redis-server"):
-        redis_server = PrivateRedis(workdir, free_port())
-        redis_server.start()
-    port = free_port()
-    env = os.environ | {
-        "APP_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": postgres[0] if postgres else f"sqlite:///{workdir / 'soak.db'}",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0" if redis_server else "",
-        "REDIS_KEY_PREFIX": f"wardrobe_soak_{secrets.token_hex(4)}:",
-        "LOGIN_RATE_LIMIT": "100000 per minute",
-        "REGISTER_RATE_LIMIT": "100000 per minute",
-        "WEB_CONCURRENCY": str(args.workers),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_GRACEFUL_TIMEOUT": "5",
-        "LOG_FORMAT": "text",
-    }
-    gunicorn = None
+    postgres, redis_server, gunicorn = None, None, None
     try:
+        if not args.sqlite:
+            postgres = postgres_database(os.environ.get("TEST_DATABASE_URL"))
+        if not shutil.which("redis-server") and os.environ.get("CI", "").lower() == "true":
+            raise SystemExit("soak: redis-server is not installed (CI=true: that fails the run)")
+        if shutil.which("redis-server"):
+            redis_server = PrivateRedis(workdir, free_port())
+            redis_server.start()
+        port = free_port()
+        env = server_env(args, workdir, port, postgres, redis_server)
         flask(env, "db", "upgrade")
         flask(env, "create-admin", ADMIN[0], "--password", ADMIN[1])
         log = (workdir / "gunicorn.log").open("wb")
@@ -208,6 +198,30 @@ def main() -> int:
         if postgres:
             drop_database(*postgres)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def server_env(
+    args: argparse.Namespace,
+    workdir: Path,
+    port: int,
+    postgres: tuple[str, str] | None,
+    redis_server: PrivateRedis | None,
+) -> dict[str, str]:
+    """Production settings with fresh secrets and limits high enough for the workload."""
+    return os.environ | {
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": postgres[0] if postgres else f"sqlite:///{workdir / 'soak.db'}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0" if redis_server else "",
+        "REDIS_KEY_PREFIX": f"wardrobe_soak_{secrets.token_hex(4)}:",
+        "LOGIN_RATE_LIMIT": "100000 per minute",
+        "REGISTER_RATE_LIMIT": "100000 per minute",
+        "WEB_CONCURRENCY": str(args.workers),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_GRACEFUL_TIMEOUT": "5",
+        "LOG_FORMAT": "text",
+    }
 
 
 def _healthy(base: str) -> bool:
@@ -266,10 +280,10 @@ def check_and_print(
     server_errors = [r for r in records if r[2] >= 500 and not in_outage(r[0])]
     broken = [r for r in records if r[2] == 0 and r[0] not in kill]
     print(f"\nrequests: {len(records)}  ({len(records) / max(1, _span(records)):.0f}/s)")
-    print("non-2xx by status: " + ", ".join(
+    print("non-2xx by status: " + (", ".join(
         f"{'broken connection' if status == 0 else status}: {count}"
         for status, count in sorted(by_status.items()) if not 200 <= status < 300
-    ) or "none")  # fmt: skip
+    ) or "none"))  # fmt: skip
     by_label = collections.Counter(label for _, label, _ in records)
     print("by request: " + ", ".join(f"{label} {n}" for label, n in by_label.most_common()))
     outage_5xx = sorted(r[0] for r in records if r[2] >= 500 and in_outage(r[0]))
