@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-pg e2e chromium lint format migrate docs bench clean
+.PHONY: run test test-pg e2e chromium lint format migrate docs bench soak clean
 
 # The stamp files re-run pip only when a requirements file changes.
 $(BIN)/python:
@@ -86,6 +86,14 @@ bench: $(VENV)/.installed-dev
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; } \
 		|| { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# A mixed workload from several client processes against gunicorn (2 workers) while one
+# worker gets SIGKILL and a private Redis restarts empty; checks nothing is lost and no dead
+# token works (docs/reliability.md). PostgreSQL when TEST_DATABASE_URL answers (a database
+# of its own, dropped afterwards), else SQLite. SOAK_SECONDS=10 for a short run.
+SOAK_SECONDS ?= 60
+soak: $(VENV)/.installed-dev
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python soak/run.py --seconds $(SOAK_SECONDS) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov

@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import cli, errors, headers, observability, redis_store
 from app.extensions import api, db, jwt, limiter, migrate
 from app.identity import passwords
+from app.parsing import AsciiIntegerConverter
 from app.security.authorization import check_every_route_has_a_policy
 from config import derived_settings, load_config
 
@@ -66,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from app.health.routes import blp as health_blp
     from app.users.routes import blp as users_blp
 
+    app.url_map.converters["int"] = AsciiIntegerConverter
     for blueprint in (auth_blp, users_blp, clothes_blp, health_blp, apidocs_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(apidocs_assets)

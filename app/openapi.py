@@ -8,6 +8,8 @@ as such. Nothing here imports the app.
 from __future__ import annotations
 
 import http
+from decimal import Decimal
+from typing import Any
 
 from flask_smorest import Api
 from flask_smorest.spec import prepare_response
@@ -41,6 +43,10 @@ class WardrobeApi(Api):
 
     ERROR_SCHEMA = ProblemSchema
 
+    def _init_spec(self, **kwargs: Any) -> None:
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(decimal_bounds_as_numbers)
+
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:
             response: dict = {"description": status.phrase}
@@ -58,6 +64,20 @@ class WardrobeApi(Api):
         self.spec.components.security_scheme(
             BEARER_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )
+
+
+def decimal_bounds_as_numbers(_converter: Any, _field: Any, ret: dict, **_kwargs: Any) -> dict:
+    """Write a Decimal `minimum`/`maximum` as a JSON number.
+
+    apispec copies a Range validator's bounds as they are, and a Decimal bound (the price
+    filters' 1000000) would reach the document as the string "1000000", which JSON Schema
+    validators refuse as a `maximum`.
+    """
+    return {
+        key: int(value) if value == value.to_integral_value() else float(value)
+        for key, value in ret.items()
+        if isinstance(value, Decimal) and key in ("minimum", "maximum")
+    }
 
 
 def error_response_refs(*statuses: int) -> dict[str, dict]:

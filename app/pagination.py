@@ -164,9 +164,17 @@ def _b64encode(raw: bytes) -> str:
 
 
 def _b64decode(text: str) -> bytes:
+    """Raises ValueError: anything but the one spelling _b64encode gives these bytes.
+
+    Python's decoder skips characters outside the alphabet, ignores extra padding and the
+    unused low bits of the last character, so several strings would name one cursor.
+    """
     if not text.isascii():
         raise ValueError("not base64")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64encode(raw) != text:
+        raise ValueError("not canonical base64")
+    return raw
 
 
 def _encode_key(value: Any) -> Any:

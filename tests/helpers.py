@@ -56,3 +56,18 @@ def assert_alive(client, tokens: dict) -> dict:
     response = refresh(client, tokens["refresh_token"])
     assert response.status_code == 200, response.get_json()
     return response.get_json()
+
+
+def snapshot(app) -> dict[str, list[tuple]]:
+    """Every row of users, auth_sessions and clothes, in id order: equal before and after
+    a refused request means it changed nothing."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    with app.app_context():
+        tables = db.metadata.tables
+        return {
+            name: [tuple(row) for row in db.session.execute(select(tables[name]).order_by("id"))]
+            for name in ("users", "auth_sessions", "clothes")
+        }
