@@ -191,6 +191,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         yield server
 
 
+@pytest.fixture
+def tokens(make_user: Callable[..., User], login: Callable[..., dict]) -> dict:
+    """A fresh user's token pair, from a real login."""
+    return login(make_user())
+
+
+@pytest.fixture
+def access_claims(tokens: dict) -> dict:
+    return claims_of(tokens["access_token"])
+
+
 def claims_of(token: str) -> dict:
     """A token's claims, unverified: for inspecting what the server issued."""
     return jwt.decode(token, options={"verify_signature": False})

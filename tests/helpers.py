@@ -1,17 +1,39 @@
-"""Helpers shared by the token and session tests: forging tokens, probing held tokens."""
+"""Helpers shared by the tests: forging tokens, probing held tokens, counting statements."""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import jwt
+from flask import Flask
 from jwt.warnings import InsecureKeyLengthWarning
+from sqlalchemy import event
 
+from app.extensions import db
 from tests.conftest import TEST_SECRETS, assert_problem, bearer
 
 SECRET = TEST_SECRETS["JWT_SECRET_KEY"]
 WRONG_KEY = "an-attackers-key-that-is-long-enough-0123456789"
 INVALID_CHALLENGE = 'Bearer error="invalid_token"'
+
+
+@contextmanager
+def sql_statements(app: Flask) -> Iterator[list[str]]:
+    """Collect every SQL statement the app's engine sends inside the block."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001 - event signature
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def forge(claims: dict, key: str | None = SECRET, algorithm: str = "HS256", **headers) -> str:

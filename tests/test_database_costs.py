@@ -6,30 +6,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
-from app.extensions import db
 from app.users.services import update_user
 from tests.conftest import PASSWORD, bearer, claims_of
+from tests.helpers import sql_statements
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 @contextmanager
 def statements(app) -> Iterator[list[str]]:
-    """Collect every SQL statement the app's engine executes inside the block."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, _params, _context, _executemany) -> None:
-        seen.append(statement.strip().split()[0].upper())
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    """The verb (SELECT, INSERT...) of every statement the app sends inside the block."""
+    with sql_statements(app) as seen:
+        verbs: list[str] = []
+        yield verbs
+    verbs.extend(statement.strip().split()[0].upper() for statement in seen)
 
 
 @pytest.fixture
@@ -39,16 +30,24 @@ def tokens(client, make_user, login) -> dict:
     return tokens
 
 
-def test_authenticated_request_is_one_statement(app, client, tokens):
-    with statements(app) as seen:
-        response = client.get("/auth/me", headers=bearer(tokens["access_token"]))
-    assert response.status_code == 200
-    assert seen == ["SELECT"]
-
-
 def authentication_statements(app) -> list[str]:
     """Checking a token: one SELECT (session and user), or none when Redis serves the check."""
     return [] if app.config["REDIS_URL"] else ["SELECT"]
+
+
+def test_authenticated_read_is_authentication_plus_data(app, client, tokens):
+    """One round trip to check the token (none with Redis), one for the data, no write."""
+    with statements(app) as seen:
+        response = client.get("/auth/me", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 200
+    assert seen == [*authentication_statements(app), "SELECT"]
+
+
+def test_clothes_list_is_authentication_plus_one_query(app, client, tokens):
+    with statements(app) as seen:
+        response = client.get("/clothes?limit=20", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 200
+    assert seen == [*authentication_statements(app), "SELECT"]
 
 
 def test_rejected_token_costs_at_most_one_statement(app, client, tokens):

@@ -39,11 +39,6 @@ def direct_app(app: Flask) -> Flask:
     return app
 
 
-@pytest.fixture
-def tokens(make_user, login) -> dict:
-    return login(make_user())
-
-
 def test_valid_token_passes(direct_app, tokens):
     client = direct_app.test_client()
     assert client.get("/direct/any", headers=bearer(tokens["access_token"])).status_code == 200

@@ -8,11 +8,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.views import MethodView
-from sqlalchemy import event
 
 import app as app_package
 from app import create_app
-from app.extensions import db
 from app.parsing import Blueprint
 from app.security.authorization import (
     UndeclaredPolicyError,
@@ -24,6 +22,7 @@ from app.security.authorization import (
     routes_by_role,
 )
 from tests.conftest import TEST_SECRETS, assert_problem, bearer
+from tests.helpers import sql_statements
 
 ROLES_MD = Path(__file__).resolve().parent.parent / "docs" / "roles.md"
 CONTRACT_OPERATIONS = {
@@ -175,21 +174,11 @@ def test_openapi_document_exports_policies(app, client):
 
 
 def test_openapi_and_docs_touch_no_database(app, client):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):  # noqa: ANN001 - SQLAlchemy event signature
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(app) as seen:
         assert client.get("/openapi.json").status_code == 200
         assert client.get("/docs").status_code == 200
         assert client.get("/healthz").status_code == 200
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", count)
-    assert statements == []
+    assert seen == []
 
 
 def test_docs_use_no_cdn(client):

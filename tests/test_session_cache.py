@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from sqlalchemy import event
 
 from app import create_app
 from app.extensions import db
@@ -24,6 +22,7 @@ from app.security.authentication import authenticate
 from app.users.services import create_or_promote_admin
 from tests import backends
 from tests.conftest import PASSWORD, assert_problem, bearer
+from tests.helpers import sql_statements
 
 SHARED_SETTINGS = (
     "SQLALCHEMY_DATABASE_URI",
@@ -46,23 +45,6 @@ def other_worker(app: Flask) -> Iterator[FlaskClient]:
     yield worker.test_client()
     with worker.app_context():
         db.engine.dispose()
-
-
-@contextmanager
-def sql_statements(app: Flask) -> Iterator[list[str]]:
-    """Collect every SQL statement the app's engine sends meanwhile."""
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def check_token(app: Flask, token: str):

@@ -10,17 +10,6 @@ import pytest
 from tests.conftest import bearer, claims_of
 from tests.helpers import WRONG_KEY, assert_invalid, forge, me
 
-
-@pytest.fixture
-def tokens(make_user, login) -> dict:
-    return login(make_user())
-
-
-@pytest.fixture
-def access_claims(tokens) -> dict:
-    return claims_of(tokens["access_token"])
-
-
 # --- expiry and leeway --------------------------------------------------------------------
 
 

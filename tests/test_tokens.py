@@ -30,16 +30,6 @@ def hand_signed(header: dict, claims: dict) -> str:
     return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
 
 
-@pytest.fixture
-def tokens(make_user, login) -> dict:
-    return login(make_user())
-
-
-@pytest.fixture
-def access_claims(tokens) -> dict:
-    return claims_of(tokens["access_token"])
-
-
 # --- no token where we look for one -------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ configured, else from the database: sessions.load_session_state) and checks, in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import g, request
 
@@ -42,18 +42,16 @@ class Principal:
     """The authenticated caller, as far as checking the token established it.
 
     Only ids and the role: enough to authorize. A view that needs the whole user row asks
-    for it with `load_user()` (free when the check read the database in this request).
+    for it with `load_user()`, the one query of its own it then makes.
     """
 
     user_id: int
     session_id: int
     role: str
     claims: Claims
-    # The row the check loaded, if it did: the ORM's identity map holds rows only weakly.
-    loaded_user: User | None = field(default=None, repr=False, compare=False)
 
     def load_user(self) -> User:
-        return self.loaded_user or db.session.get_one(User, self.user_id)
+        return db.session.get_one(User, self.user_id)
 
 
 def bearer_token() -> str:
@@ -104,7 +102,6 @@ def authenticate(expected_type: str = ACCESS) -> Principal:
         session_id=state.session_id,
         role=state.role,
         claims=claims,
-        loaded_user=state.user_row,
     )
     g.principal = principal
     return principal

@@ -30,13 +30,12 @@ import datetime as dt
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import current_app
 from redis.exceptions import RedisError
 
 from app import redis_store
-from app.identity.models import User
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +68,6 @@ class SessionState:
     role: str
     is_active: bool
     refresh_jti: str | None = None
-    # The user row, when the state was read from the database in this request: it keeps the
-    # row alive (the ORM's identity map holds rows weakly) so the view need not load it again.
-    user_row: User | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app import audit
 from app.database import utcnow
@@ -77,9 +77,8 @@ def rotate_refresh_token(
         audit.record("refresh_reused", session_id=session_id, detail="lost a concurrent refresh")
         raise RefreshReused("This refresh token was already used; the session is now ended.")
     db.session.commit()
-    session = db.session.get_one(AuthSession, session_id)
-    db.session.refresh(session)  # the UPDATE bypassed the identity map
-    return session
+    # populate_existing: the UPDATE bypassed the identity map, so reread even a loaded row.
+    return db.session.get_one(AuthSession, session_id, populate_existing=True)
 
 
 def revoke_session(session_id: int, *, reason: str) -> None:
@@ -172,28 +171,34 @@ def load_session_state(
     cached = None if fresh else session_cache.read(session_id, user_id)
     if cached is not None and cached.state is not None:
         return cached.state
-    loaded = load_session_and_user(session_id)
-    if loaded is None:
+    row = db.session.execute(SESSION_AND_USER, {"session_id": session_id}).first()
+    if row is None:
         return None
-    session, user = loaded
     state = SessionState(
-        session_id=session.id,
-        user_id=user.id,
-        expires_at=session.expires_at,
-        revoked=session.revoked_at is not None,
-        role=user.role,
-        is_active=user.is_active,
-        refresh_jti=session.refresh_jti,
-        user_row=user,
+        session_id=session_id,
+        user_id=row.user_id,
+        expires_at=row.expires_at,
+        revoked=row.revoked_at is not None,
+        role=row.role,
+        is_active=row.is_active,
+        refresh_jti=row.refresh_jti,
     )
     if cached is not None:
         session_cache.fill(state, generation_seen=cached.generation)
     return state
 
 
-def load_session_and_user(session_id: int) -> tuple[AuthSession, User] | None:
-    """Session and its user in ONE round trip: the whole database cost of checking a token."""
-    row = db.session.execute(
-        select(AuthSession, User).join(User).where(AuthSession.id == session_id)
-    ).first()
-    return (row[0], row[1]) if row else None
+# Everything checking a token needs from the database, in ONE round trip. Built once: making
+# the statement anew on every request cost a third of what running it costs.
+SESSION_AND_USER = (
+    select(
+        AuthSession.user_id,
+        AuthSession.expires_at,
+        AuthSession.revoked_at,
+        AuthSession.refresh_jti,
+        User.role,
+        User.is_active,
+    )
+    .join_from(AuthSession, User)
+    .where(AuthSession.id == bindparam("session_id"))
+)
