@@ -101,7 +101,7 @@ class Me(MethodView):
     @blp.response(200, UserSchema)
     def get(self):
         """The caller's own user."""
-        return current_principal().load_user()
+        return services.my_profile(current_principal())
 
 
 @blp.route("/sessions")

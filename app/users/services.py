@@ -9,13 +9,10 @@ from sqlalchemy import or_, select
 from app import audit
 from app.errors import LastAdmin, NotFound
 from app.extensions import db
-from app.identity.models import User
+from app.identity.models import USER_PUBLIC_COLUMNS, User
 from app.identity.passwords import check_password_policy, passwords
 from app.pagination import PageRequest, paginate
 from app.security import sessions
-
-# What a list of users shows: never the password hash, which is not even read.
-PUBLIC_COLUMNS = (User.id, User.email, User.name, User.role, User.is_active, User.created_at)
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -78,7 +75,7 @@ def list_users(
         conditions.append(
             or_(User.email.icontains(q, autoescape=True), User.name.icontains(q, autoescape=True))
         )
-    return paginate(User, select(*PUBLIC_COLUMNS).where(*conditions), page)
+    return paginate(User, select(*USER_PUBLIC_COLUMNS).where(*conditions), page)
 
 
 def get_user(user_id: int) -> User:
