@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, errors, headers, observability, redis_store
+from app import cli, database, errors, headers, observability, redis_store
 from app.extensions import api, db, jwt, limiter, migrate
 from app.identity import passwords
 from app.parsing import AsciiIntegerConverter
@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     # limiter's) can fail the request.
     observability.init_app(app)
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     jwt.init_app(app)
     limiter.init_app(app)

@@ -26,7 +26,7 @@ from flask import current_app
 from marshmallow import ValidationError, fields, post_load, validate
 from sqlalchemy import Select, and_, or_
 
-from app.extensions import db
+from app.database import read
 from app.parsing import QueryArgsSchema
 
 DEFAULT_LIMIT = 20
@@ -102,7 +102,7 @@ def paginate(model: Any, statement: Select, page: PageRequest) -> dict[str, Any]
     order = [c.desc() if page.descending else c.asc() for c in columns]
     if page.after is not None:
         statement = statement.where(_after(columns, page.after, descending=page.descending))
-    rows = db.session.execute(statement.order_by(*order).limit(page.limit + 1)).all()
+    rows = read(statement.order_by(*order).limit(page.limit + 1)).all()
     next_cursor = None
     if len(rows) > page.limit:
         rows = rows[: page.limit]

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event
 
+from app.extensions import db
 from app.users.services import update_user
 from tests.conftest import PASSWORD, bearer, claims_of
 from tests.helpers import sql_statements
@@ -48,6 +50,38 @@ def test_clothes_list_is_authentication_plus_one_query(app, client, tokens):
         response = client.get("/clothes?limit=20", headers=bearer(tokens["access_token"]))
     assert response.status_code == 200
     assert seen == [*authentication_statements(app), "SELECT"]
+
+
+@contextmanager
+def pool_traffic(app) -> Iterator[list[str]]:
+    """Records "checkout" and "checkin" for each connection taken from or given back to the pool."""
+    with app.app_context():
+        pool = db.engine.pool
+    seen: list[str] = []
+
+    def on_checkout(*_args) -> None:
+        seen.append("checkout")
+
+    def on_checkin(*_args) -> None:
+        seen.append("checkin")
+
+    event.listen(pool, "checkout", on_checkout)
+    event.listen(pool, "checkin", on_checkin)
+    try:
+        yield seen
+    finally:
+        event.remove(pool, "checkout", on_checkout)
+        event.remove(pool, "checkin", on_checkin)
+
+
+@pytest.mark.parametrize("path", ["/auth/me", "/clothes?limit=20"])
+def test_reads_share_one_connection_given_back_after_the_request(app, client, tokens, path):
+    """The token check and the data read use one pooled connection (one pre-ping on
+    PostgreSQL), and it is back in the pool when the response is out."""
+    with pool_traffic(app) as seen:
+        response = client.get(path, headers=bearer(tokens["access_token"]))
+    assert response.status_code == 200
+    assert seen == ["checkout", "checkin"]
 
 
 def test_rejected_token_costs_at_most_one_statement(app, client, tokens):

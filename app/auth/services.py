@@ -9,6 +9,7 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
+from app.database import read
 from app.errors import EmailTaken, InvalidCredentials, NotFound, WrongPassword
 from app.extensions import db
 from app.identity.models import USER_PUBLIC_COLUMNS, User
@@ -53,7 +54,7 @@ def my_profile(principal: Principal) -> Row:
 
     Authentication has just seen the user, so the row exists.
     """
-    return db.session.execute(MY_PROFILE, {"user_id": principal.user_id}).one()
+    return read(MY_PROFILE, {"user_id": principal.user_id}).one()
 
 
 def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:

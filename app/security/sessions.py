@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select, update
 
 from app import audit
-from app.database import utcnow
+from app.database import read, utcnow
 from app.errors import RefreshReused, ServiceUnavailable
 from app.extensions import db
 from app.identity.models import AuthSession, User
@@ -171,7 +171,7 @@ def load_session_state(
     cached = None if fresh else session_cache.read(session_id, user_id)
     if cached is not None and cached.state is not None:
         return cached.state
-    row = db.session.execute(SESSION_AND_USER, {"session_id": session_id}).first()
+    row = read(SESSION_AND_USER, {"session_id": session_id}).first()
     if row is None:
         return None
     state = SessionState(
