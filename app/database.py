@@ -43,6 +43,18 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(release_read_connection)
 
 
+LIKE_ESCAPE = "/"
+
+
+def like_escaped(text: str) -> str:
+    """`text` for `LIKE ... ESCAPE '/'`: its `%`, `_` and `/` match only themselves.
+
+    SQLAlchemy's `autoescape=True` does this for a literal value; a statement built once
+    with a bound parameter (pagination.Listing) escapes the value itself.
+    """
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware in UTC. Call it per row; never evaluate at import."""
     return dt.datetime.now(dt.UTC)

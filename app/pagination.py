@@ -15,16 +15,18 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from flask import current_app
 from marshmallow import ValidationError, fields, post_load, validate
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, or_, select
 
 from app.database import read
 from app.parsing import QueryArgsSchema
@@ -89,40 +91,85 @@ class PageArgsSchema(QueryArgsSchema):
         return data
 
 
-def paginate(model: Any, statement: Select, page: PageRequest) -> dict[str, Any]:
-    """One page of `statement` (a select of `model`'s columns, filters applied), sorted.
+class Listing:
+    """One list endpoint's query: a table, its columns, and the filters it understands.
 
-    Ties on the sort key are broken by id in the same direction, so the order is total and
-    "after this row" is well defined. Returns {"items": rows, "next_cursor": str | None}.
-    Items are plain result rows, read by attribute like model objects: a read-only list
-    needs no ORM objects, and building them was a tenth of a list request.
+    `filters` maps a filter's name to a condition on bound parameters of the same name,
+    e.g. `{"size": clothes.c.size == bindparam("size")}`. A request passes the values of
+    the filters it uses, and gets one page.
+
+    Each shape of query (which filters are present, the sort, first page or a later one)
+    is built once and reused with new parameter values. Building a SELECT with filters,
+    order and cursor predicate on every request, then letting SQLAlchemy derive its cache
+    key, cost more than running it (docs/performance.md). A few dozen shapes are in real
+    use; the cache holds SHAPES_CACHED of them, so no walk through every combination can
+    grow memory without bound.
     """
-    column, id_column = getattr(model, page.field), model.id
-    columns = [id_column] if page.field == "id" else [column, id_column]
-    order = [c.desc() if page.descending else c.asc() for c in columns]
-    if page.after is not None:
-        statement = statement.where(_after(columns, page.after, descending=page.descending))
-    rows = read(statement.order_by(*order).limit(page.limit + 1)).all()
-    next_cursor = None
-    if len(rows) > page.limit:
-        rows = rows[: page.limit]
-        keys = [getattr(rows[-1], c.key) for c in columns]
-        next_cursor = encode_cursor(scope=page.scope, sort=page.sort, keys=keys)
-    return {"items": rows, "next_cursor": next_cursor}
+
+    SHAPES_CACHED = 128
+
+    def __init__(
+        self,
+        table: Table,
+        columns: Sequence[ColumnElement[Any]],
+        filters: Mapping[str, ColumnElement[bool]],
+    ) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+        self.filters = dict(filters)
+        self._statement = functools.lru_cache(maxsize=self.SHAPES_CACHED)(self._build)
+
+    def page(self, page: PageRequest, filters: Mapping[str, Any]) -> dict[str, Any]:
+        """One page of the rows matching every filter in `filters` (name -> value), sorted.
+
+        Ties on the sort key are broken by id in the same direction, so the order is total
+        and "after this row" is well defined. Returns {"items": rows, "next_cursor": str |
+        None}. Items are plain result rows, read by attribute like model objects: a
+        read-only list needs no ORM objects.
+        """
+        statement = self._statement(frozenset(filters), page.sort, page.after is not None)
+        parameters = {**filters, "limit": page.limit + 1}
+        if page.after is not None:  # the cursor's (sort key, id), or (id,) when sorting by id
+            parameters["after_id"] = page.after[-1]
+            if len(page.after) == 2:
+                parameters["after_key"] = page.after[0]
+        rows = read(statement, parameters).all()
+        next_cursor = None
+        if len(rows) > page.limit:
+            rows = rows[: page.limit]
+            keys = [getattr(rows[-1], name) for name in _key_names(page.field)]
+            next_cursor = encode_cursor(scope=page.scope, sort=page.sort, keys=keys)
+        return {"items": rows, "next_cursor": next_cursor}
+
+    def _build(self, filter_names: frozenset[str], sort: str, paged: bool) -> Select:
+        """The SELECT for one shape, every value a bound parameter."""
+        descending = sort.startswith("-")
+        keys = [self.table.c[name] for name in _key_names(sort.removeprefix("-"))]
+        statement = select(*self.columns).where(*(self.filters[name] for name in filter_names))
+        if paged:
+            statement = statement.where(_after(keys, descending=descending))
+        order = [key.desc() if descending else key.asc() for key in keys]
+        return statement.order_by(*order).limit(bindparam("limit"))
 
 
-def _after(columns: list[Any], keys: tuple[Any, ...], *, descending: bool) -> Any:
-    """Rows strictly after `keys` in (sort key, id) order.
+def _key_names(field: str) -> tuple[str, ...]:
+    """The columns a sort orders by: the field, then id to break ties."""
+    return ("id",) if field == "id" else (field, "id")
+
+
+def _after(keys: list[Any], *, descending: bool) -> Any:
+    """Rows strictly after (:after_key, :after_id) in (sort key, id) order.
 
     Written as `key >= v AND (key > v OR id > last_id)` (mirrored for descending) rather
     than a row-value comparison, so every database can range-scan the (key, id) index.
     """
-    if len(columns) == 1:
-        return columns[0] < keys[0] if descending else columns[0] > keys[0]
-    (column, id_column), (value, last_id) = columns, keys
+    if len(keys) == 1:
+        last_id = bindparam("after_id")
+        return keys[0] < last_id if descending else keys[0] > last_id
+    (key, id_column), value, last_id = keys, bindparam("after_key"), bindparam("after_id")
     if descending:
-        return and_(column <= value, or_(column < value, id_column < last_id))
-    return and_(column >= value, or_(column > value, id_column > last_id))
+        return and_(key <= value, or_(key < value, id_column < last_id))
+    return and_(key >= value, or_(key > value, id_column > last_id))
 
 
 def encode_cursor(*, scope: str, sort: str, keys: list[Any]) -> str:

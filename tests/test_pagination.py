@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
 from app.clothes.models import ClothingItem
+from app.clothes.services import CLOTHES
 from app.extensions import db
-from app.pagination import MAC_PURPOSE
+from app.pagination import MAC_PURPOSE, Listing
 from tests.conftest import TEST_SECRETS, assert_problem
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -138,6 +139,39 @@ def test_clothes_filters(app, client, admin, query, expected):
     )
     items = walk(client, admin, "/clothes", limit=1, **dict(parse_qsl(query)))
     assert {item["name"] for item in items} == expected
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [("/", {"t/shirt", "50/50%"}), ("%/", set()), ("0/5", {"50/50%"}), ("0%", {"50/50%"})],
+)
+def test_q_matches_wildcards_and_the_escape_character_literally(app, client, admin, q, expected):
+    """The list statements escape LIKE themselves (with "/"), so "/" must be escaped too."""
+    insert_items(app, {"name": "t/shirt"}, {"name": "50/50%"}, {"name": "tee"})
+    items = walk(client, admin, "/clothes", q=q)
+    assert {item["name"] for item in items} == expected
+
+
+def test_every_filter_combination_answers_and_the_statement_cache_stays_bounded(app, client, admin):
+    """Each shape of list query is built once and cached; walking all of them stays bounded."""
+    coat = {"name": "navy coat", "category": "outerwear", "color": "Navy", "size": "XL", "stock": 2}
+    insert_items(app, coat)
+    filters = [
+        ("category", "outerwear"),
+        ("size", "XL"),
+        ("color", "navy"),
+        ("min_price", "1"),
+        ("max_price", "999"),
+        ("in_stock", "true"),
+        ("q", "coat"),
+    ]
+    for mask in range(2 ** len(filters)):
+        chosen = dict(f for bit, f in enumerate(filters) if mask >> bit & 1)
+        for sort in ("name", "-price"):
+            response = client.get("/clothes", query_string={**chosen, "sort": sort}, headers=admin)
+            assert response.status_code == 200
+            assert [item["name"] for item in response.get_json()["items"]] == ["navy coat"]
+    assert CLOTHES._statement.cache_info().currsize == Listing.SHAPES_CACHED
 
 
 @pytest.mark.parametrize("sort", SORTS)

@@ -11,18 +11,37 @@ from collections.abc import Callable, Container
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Boolean, String, bindparam, func, insert
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.clothes.demo import demo_row
 from app.clothes.models import ClothingItem
-from app.database import utcnow
+from app.database import LIKE_ESCAPE, like_escaped, utcnow
 from app.errors import NotFound, PreconditionFailed
 from app.extensions import db
-from app.pagination import PageRequest, paginate
+from app.pagination import Listing, PageRequest
 
 SEED_BATCH = 5_000
 WRITE_ATTEMPTS = 3
+
+
+_clothes = ClothingItem.__table__.c
+
+# GET /clothes: each filter is a condition on a bound parameter of its own name.
+CLOTHES = Listing(
+    ClothingItem.__table__,
+    columns=list(_clothes),
+    filters={
+        "category": _clothes.category == bindparam("category"),
+        "size": _clothes.size == bindparam("size"),
+        # lower() on both sides, so the database's own idea of case applies to both.
+        "color": func.lower(_clothes.color) == func.lower(bindparam("color", type_=String)),
+        "min_price": _clothes.price >= bindparam("min_price"),
+        "max_price": _clothes.price <= bindparam("max_price"),
+        "in_stock": (_clothes.stock > 0) == bindparam("in_stock", type_=Boolean),
+        "q": _clothes.name.icontains(bindparam("q"), escape=LIKE_ESCAPE),
+    },
+)
 
 
 def list_items(
@@ -37,24 +56,16 @@ def list_items(
     q: str | None = None,
 ) -> dict[str, Any]:
     """One page of the items matching every given filter: {"items", "next_cursor"}."""
-    conditions = []
-    if category is not None:
-        conditions.append(ClothingItem.category == category)
-    if size is not None:
-        conditions.append(ClothingItem.size == size)
-    if color is not None:
-        # lower() on both sides, so the database's own idea of case applies to both.
-        conditions.append(func.lower(ClothingItem.color) == func.lower(color))
-    if min_price is not None:
-        conditions.append(ClothingItem.price >= min_price)
-    if max_price is not None:
-        conditions.append(ClothingItem.price <= max_price)
-    if in_stock is not None:
-        conditions.append(ClothingItem.stock > 0 if in_stock else ClothingItem.stock == 0)
-    if q:
-        conditions.append(ClothingItem.name.icontains(q, autoescape=True))
-    columns = ClothingItem.__table__.columns
-    return paginate(ClothingItem, select(*columns).where(*conditions), page)
+    filters = {
+        "category": category,
+        "size": size,
+        "color": color,
+        "min_price": min_price,
+        "max_price": max_price,
+        "in_stock": in_stock,
+        "q": like_escaped(q) if q else None,  # an empty q filters nothing
+    }
+    return CLOTHES.page(page, {name: value for name, value in filters.items() if value is not None})
 
 
 def get_item(item_id: int) -> ClothingItem:

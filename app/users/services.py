@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from app import audit
+from app.database import LIKE_ESCAPE, like_escaped
 from app.errors import LastAdmin, NotFound
 from app.extensions import db
 from app.identity.models import USER_PUBLIC_COLUMNS, User
 from app.identity.passwords import check_password_policy, passwords
-from app.pagination import PageRequest, paginate
+from app.pagination import Listing, PageRequest
 from app.security import sessions
 
 
@@ -58,6 +59,23 @@ def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, 
     return user, created
 
 
+_users = User.__table__.c
+
+# GET /users: each filter is a condition on a bound parameter of its own name.
+USERS = Listing(
+    User.__table__,
+    columns=[_users[column.key] for column in USER_PUBLIC_COLUMNS],
+    filters={
+        "role": _users.role == bindparam("role"),
+        "is_active": _users.is_active == bindparam("is_active"),
+        "q": or_(
+            _users.email.icontains(bindparam("q"), escape=LIKE_ESCAPE),
+            _users.name.icontains(bindparam("q"), escape=LIKE_ESCAPE),
+        ),
+    },
+)
+
+
 def list_users(
     *,
     page: PageRequest,
@@ -66,16 +84,8 @@ def list_users(
     q: str | None = None,
 ) -> dict[str, Any]:
     """One page of the users matching every given filter: {"items", "next_cursor"}."""
-    conditions = []
-    if role is not None:
-        conditions.append(User.role == role)
-    if is_active is not None:
-        conditions.append(User.is_active.is_(is_active))
-    if q:
-        conditions.append(
-            or_(User.email.icontains(q, autoescape=True), User.name.icontains(q, autoescape=True))
-        )
-    return paginate(User, select(*USER_PUBLIC_COLUMNS).where(*conditions), page)
+    filters = {"role": role, "is_active": is_active, "q": like_escaped(q) if q else None}
+    return USERS.page(page, {name: value for name, value in filters.items() if value is not None})
 
 
 def get_user(user_id: int) -> User:
