@@ -56,14 +56,17 @@ def test_tokens_signed_with_a_previous_key_still_work(app, client, old_app, make
 
 
 def test_once_the_old_key_is_dropped_its_tokens_are_refused(app, old_app, make_user):
+    """Even a token verified (and so remembered, tokens.py) while the old key was accepted."""
     user = make_user()
     old_tokens = (
         old_app.test_client()
         .post("/auth/login", json={"email": user.email, "password": PASSWORD})
         .get_json()
     )
+    client = app.test_client()
+    assert client.get("/auth/me", headers=bearer(old_tokens["access_token"])).status_code == 200
     app.config["JWT_PREVIOUS_SECRET_KEYS"] = []
-    refused = app.test_client().get("/auth/me", headers=bearer(old_tokens["access_token"]))
+    refused = client.get("/auth/me", headers=bearer(old_tokens["access_token"]))
     assert_problem(refused, 401, "token_invalid")
 
 

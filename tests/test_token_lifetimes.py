@@ -30,6 +30,16 @@ def test_no_leeway_by_default(client, access_claims):
     assert_invalid(me(client, forge(access_claims)), "token_expired")
 
 
+def test_a_token_already_verified_is_refused_once_it_expires(client, access_claims):
+    """Verified tokens are remembered (tokens.py), but `exp` is checked on every request."""
+    access_claims["exp"] = int(time.time()) + 2
+    token = forge(access_claims)
+    assert me(client, token).status_code == 200
+    assert me(client, token).status_code == 200
+    time.sleep(max(0.0, access_claims["exp"] - time.time()) + 0.05)
+    assert_invalid(me(client, token), "token_expired")
+
+
 def test_expired_with_wrong_key_is_invalid_not_expired(client, access_claims):
     access_claims["exp"] = int(time.time()) - 60
     assert_invalid(me(client, forge(access_claims, WRONG_KEY)))

@@ -3,10 +3,18 @@
 flask-jwt-extended's defaults accept a token without `exp`, a string `exp`, a missing `type`
 or `jti` (SECURITY.md). `decode_token` requires every claim we issue, with its type, and
 picks the algorithm and key itself: nothing in the token's header is trusted.
+
+A client sends the same access token with every request for its lifetime, so the outcome of
+verifying it (signature, algorithm, claims) is remembered per process, keyed by the token's
+exact text and the keys it was checked with. Only `exp` can change its mind later, so it is
+checked again on every request. Verification was the largest part of checking a token
+(docs/performance.md); whether the session still stands is never remembered, and is checked
+on every request by authentication.py.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,6 +31,8 @@ REFRESH = "refresh"
 REQUIRED_CLAIMS = ["exp", "iat", "jti", "type", "sub", "role", "sid"]
 # A real token is a few hundred bytes; anything far longer is not ours (and not worth HMACing).
 MAX_TOKEN_LENGTH = 4096
+# How many verified tokens each process remembers (a few hundred bytes each).
+VERIFIED_TOKENS_REMEMBERED = 1024
 # Ids are 32-bit in PostgreSQL; a larger `sid` would overflow the lookup (a 500), not miss.
 MAX_ID = 2**31 - 1
 
@@ -85,23 +95,45 @@ def decode_token(raw: str) -> Claims:
     """
     if len(raw) > MAX_TOKEN_LENGTH:
         raise TokenInvalid("The token is not one this server issued.")
-    payload = _verified_payload(raw)
+    config = current_app.config
+    claims = _verified_claims(
+        raw,
+        keys=(config["JWT_SECRET_KEY"], *config["JWT_PREVIOUS_SECRET_KEYS"]),
+        algorithms=tuple(config["JWT_DECODE_ALGORITHMS"]),
+        leeway=config["JWT_LEEWAY"],
+    )
+    # PyJWT checked `exp` when the token was first seen; it may have passed since.
+    if claims.expires_at <= time.time() - config["JWT_LEEWAY"]:
+        raise TokenExpired("The token has expired; refresh it or log in again.")
+    return claims
+
+
+@functools.lru_cache(maxsize=VERIFIED_TOKENS_REMEMBERED)
+def _verified_claims(
+    raw: str, *, keys: tuple[str, ...], algorithms: tuple[str, ...], leeway: int
+) -> Claims:
+    """The claims of a token that passes every check; remembered, since only `exp` can change.
+
+    A token that fails raises and is not remembered. `nbf` and `iat` only become truer as
+    time passes, and a change of keys, algorithms or leeway is a different cache entry.
+    """
+    payload = _verified_payload(raw, keys=keys, algorithms=algorithms, leeway=leeway)
     try:
         return _claims_from(payload)
     except (KeyError, TypeError, ValueError):
         raise TokenInvalid("The token's claims are missing or malformed.") from None
 
 
-def _verified_payload(raw: str) -> dict:
-    config = current_app.config
-    keys = [config["JWT_SECRET_KEY"], *config["JWT_PREVIOUS_SECRET_KEYS"]]
+def _verified_payload(
+    raw: str, *, keys: tuple[str, ...], algorithms: tuple[str, ...], leeway: int
+) -> dict:
     for key in keys:
         try:
             return jwt.decode(
                 raw,
                 key,
-                algorithms=config["JWT_DECODE_ALGORITHMS"],
-                leeway=config["JWT_LEEWAY"],
+                algorithms=list(algorithms),
+                leeway=leeway,
                 options={"require": REQUIRED_CLAIMS},
             )
         except jwt.InvalidSignatureError:
