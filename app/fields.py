@@ -34,8 +34,9 @@ def rfc3339(value: dt.datetime) -> str:
     """`2026-11-29T04:05:06Z`: RFC 3339 in UTC, to the second (a naive value is taken as UTC)."""
     if value.tzinfo is not None and value.utcoffset():
         value = value.astimezone(dt.UTC)
-    # isoformat is C and twice as fast as strftime; 40 of these go into every list page.
-    return value.isoformat(timespec="seconds")[:19] + "Z"
+    # isoformat is C and twice as fast as strftime (and faster without the timespec
+    # argument); 40 of these go into every list page.
+    return value.isoformat()[:19] + "Z"
 
 
 class UtcDateTime(fields.DateTime):

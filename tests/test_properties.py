@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError
 
 from app.clothes.schemas import Price
-from app.fields import Email
+from app.fields import Email, rfc3339
 from app.identity.passwords import MAX_LENGTH, MIN_LENGTH, common_passwords, password_problems
 from app.pagination import decode_cursor, encode_cursor
 from tests.conftest import assert_problem
@@ -279,3 +279,19 @@ def test_a_mutated_cursor_over_http_is_422(app, client, user_headers, data, last
     assume(mutated not in (cursor, ""))
     response = client.get("/clothes", query_string={"cursor": mutated}, headers=user_headers)
     assert list(assert_problem(response, 422, "validation_error")["errors"]) == ["cursor"]
+
+
+# --- timestamps -------------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(1000, 1, 1),
+        max_value=dt.datetime(9998, 12, 31),
+        timezones=st.none() | st.timezones() | st.just(dt.UTC),
+    )
+)
+def test_timestamps_are_rfc3339_in_utc_to_the_second(moment):
+    in_utc = moment if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    assert rfc3339(moment) == in_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
