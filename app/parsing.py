@@ -7,6 +7,7 @@ body that is not JSON, 400 for one that does not parse, and never lets a parse b
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -23,6 +24,17 @@ def _reject_constant(name: str) -> Any:
 
 
 class StrictJsonParser(FlaskParser):
+    def load_querystring(self, req: Any, schema: Schema) -> Any:
+        """Each parameter's first value, as a plain dict, for schemas of single values.
+
+        That is what webargs' MultiDictProxy hands such a schema, but the proxy answers
+        each absent parameter by raising and catching a KeyError inside Werkzeug: half of
+        parsing /clothes' query (docs/performance.md). Schemas with a List field keep it.
+        """
+        if _takes_lists(schema):
+            return super().load_querystring(req, schema)
+        return req.args.to_dict()
+
     def load_json(self, req: Any, schema: Schema) -> Any:
         raw = req.get_data(cache=True)  # over MAX_CONTENT_LENGTH: Werkzeug raises 413
         if not raw.strip():
@@ -70,6 +82,12 @@ _STATUS = {"BAD_REQUEST": 400, "REQUEST_ENTITY_TOO_LARGE": 413, "UNSUPPORTED_MED
 
 def _compose(inner: Any, outer: Any) -> Any:
     return lambda view: outer(inner(view))
+
+
+@functools.cache  # schemas are built once per route (Blueprint.arguments)
+def _takes_lists(schema: Schema) -> bool:
+    multi_valued = tuple(FlaskParser.KNOWN_MULTI_FIELDS)
+    return any(isinstance(field, multi_valued) for field in schema.fields.values())
 
 
 def _requires_a_field(schema: Schema) -> bool:
