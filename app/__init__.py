@@ -13,7 +13,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, database, errors, headers, observability, redis_store
-from app.extensions import api, db, jwt, limiter, migrate
+from app.extensions import api, db, jwt, limiter
 from app.identity import passwords
 from app.parsing import AsciiIntegerConverter
 from app.security.authorization import check_every_route_has_a_policy
@@ -49,7 +49,6 @@ def register_extensions(app: Flask) -> None:
     observability.init_app(app)
     db.init_app(app)
     database.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True)
     jwt.init_app(app)
     limiter.init_app(app)
     _limit_only_where_declared(app)

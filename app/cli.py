@@ -17,6 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app.clothes.services import seed_demo_items
 from app.errors import ServiceUnavailable, ValidationFailed
+from app.extensions import db
 from app.fields import Email
 from app.security.authorization import render_roles_table
 from app.users.services import create_or_promote_admin, find_user_by_email
@@ -85,3 +86,18 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(routes_by_role_command)
+    register_migrations(app)
+
+
+def register_migrations(app: Flask) -> None:
+    """`flask db ...` (Flask-Migrate), when the app is loaded by the `flask` command only.
+
+    Importing Flask-Migrate imports Alembic, Mako and Pygments: 12 MB in every gunicorn
+    worker, which never migrates (docs/performance.md). The `flask` command loads the app
+    while a click context is active; gunicorn and the tests do not.
+    """
+    if click.get_current_context(silent=True) is None:
+        return
+    from flask_migrate import Migrate  # late on purpose: see above
+
+    Migrate(app, db, render_as_batch=True)

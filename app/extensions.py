@@ -7,7 +7,6 @@ except `wsgi.py` and the tests.
 from flask import request
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -40,7 +39,6 @@ def client_address() -> str:
 # Objects stay readable after commit: a view that commits and then serialises must not
 # pay a second round trip to reload what it just wrote.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
-migrate = Migrate()
 jwt = JWTManager()
 api = WardrobeApi()
 limiter = Limiter(key_func=client_address)
