@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import cli, database, errors, headers, observability, redis_store
 from app.extensions import api, db, jwt, limiter
 from app.identity import passwords
+from app.json_provider import FastJSONProvider
 from app.parsing import AsciiIntegerConverter
 from app.security.authorization import check_every_route_has_a_policy
 from config import derived_settings, load_config
@@ -27,7 +28,8 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     Raises UndeclaredPolicyError: a route declares no authorization policy.
     """
     app = Flask(__name__, static_folder=None)
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # bodies keep their declared order
+    app.json = FastJSONProvider(app)
+    app.json.sort_keys = False  # bodies keep their declared order
     app.config.from_object(load_config(config_name))
     app.config.update(overrides or {})
     for name, value in derived_settings(app.config).items():
