@@ -1,4 +1,5 @@
-"""The hand-written list JSON (app/clothes/presenters.py) matches the documented schema."""
+"""The hand-written JSON (app/clothes/presenters.py, app/identity/presenters.py) matches the
+documented schemas."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from hypothesis import strategies as st
 from app.clothes.models import CATEGORIES, SIZES, ClothingItem
 from app.clothes.presenters import item_json, page_json
 from app.clothes.schemas import ClothingItemPageSchema, ClothingItemSchema
+from app.identity.models import ROLES, USER_PUBLIC_COLUMNS, User
+from app.identity.presenters import user_json
+from app.identity.schemas import UserSchema
 
 moments = st.datetimes(
     min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
@@ -61,3 +65,29 @@ def test_a_served_page_is_the_schema_dump_of_its_rows(app, client, headers_for):
     assert served["items"][0]["price"] == "120.00"
     assert served["items"][0]["created_at"].endswith("Z")
     assert set(served["items"][0]) == set(ClothingItemSchema().fields)
+
+
+users = st.builds(
+    User,
+    id=st.integers(min_value=1, max_value=2**31 - 1),
+    email=st.emails(),
+    name=st.text(max_size=100),
+    role=st.sampled_from(ROLES),
+    is_active=st.booleans(),
+    created_at=moments,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(user=users)
+def test_user_json_is_the_schema_dump(user):
+    row = tuple(getattr(user, column.key) for column in USER_PUBLIC_COLUMNS)
+    written, dumped = user_json(row), UserSchema().dump(user)
+    assert list(written.items()) == list(dumped.items())  # same keys, same order
+
+
+def test_served_profile_is_the_schema_dump(client, make_user, login):
+    user = make_user()
+    tokens = login(user)
+    served = client.get("/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert served.get_json() == UserSchema().dump(user)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 
 from app.auth import services
@@ -14,6 +14,7 @@ from app.auth.schemas import (
     TokenPairSchema,
 )
 from app.extensions import limiter
+from app.identity.presenters import user_json
 from app.identity.schemas import UserSchema
 from app.parsing import Blueprint, EmptyBodySchema
 from app.security.authentication import current_principal
@@ -101,7 +102,7 @@ class Me(MethodView):
     @blp.response(200, UserSchema)
     def get(self):
         """The caller's own user."""
-        return services.my_profile(current_principal())
+        return jsonify(user_json(services.my_profile(current_principal())))
 
 
 @blp.route("/sessions")
