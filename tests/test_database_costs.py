@@ -84,6 +84,32 @@ def test_reads_share_one_connection_given_back_after_the_request(app, client, to
     assert seen == ["checkout", "checkin"]
 
 
+def in_transaction(dbapi_connection) -> bool:
+    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
+        return dbapi_connection.in_transaction
+    return dbapi_connection.info.transaction_status.name != "IDLE"  # psycopg
+
+
+@pytest.mark.parametrize("path", ["/auth/me", "/clothes?limit=20"])
+def test_reads_open_no_transaction(app, client, tokens, path):
+    """On PostgreSQL a read transaction would cost two more round trips (BEGIN, ROLLBACK)."""
+    seen: list[bool] = []
+
+    def after_execute(connection, *_args) -> None:
+        seen.append(in_transaction(connection.connection.dbapi_connection))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", after_execute)
+    try:
+        response = client.get(path, headers=bearer(tokens["access_token"]))
+    finally:
+        event.remove(engine, "after_cursor_execute", after_execute)
+    assert response.status_code == 200
+    assert seen
+    assert not any(seen)
+
+
 def test_rejected_token_costs_at_most_one_statement(app, client, tokens):
     with app.app_context():
         update_user(int(claims_of(tokens["access_token"])["sub"]), is_active=False)
