@@ -27,7 +27,8 @@ WRITE_ATTEMPTS = 3
 
 _clothes = ClothingItem.__table__.c
 
-# GET /clothes: each filter is a condition on a bound parameter of its own name.
+# GET /clothes: each filter is a condition on a bound parameter of its own name. Rows hold the
+# table's columns in declared order, which presenters.item_json unpacks by position.
 CLOTHES = Listing(
     ClothingItem.__table__,
     columns=list(_clothes),
