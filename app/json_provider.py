@@ -4,7 +4,9 @@ Encoding a page of 20 items with the standard library took about 40 µs, a tenth
 request (docs/performance.md); orjson does it in a few. Dates and dataclasses still go
 through Flask's `default`, so they come out as before. Anything orjson declines (an integer
 beyond 64 bits, a key that is not a string, a lone surrogate) falls back to Flask's encoder,
-as does a call with options such as `indent`: no body can change meaning or fail to encode.
+as does a call with options such as `indent`: no body can change meaning or fail to encode. One
+deliberate difference: a NaN or infinite float is written as null, where Flask writes `NaN`
+or `Infinity`, which is not JSON (no response of ours holds a float).
 """
 
 from __future__ import annotations

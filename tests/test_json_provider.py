@@ -27,7 +27,7 @@ SCALARS = (
     st.none()
     | st.booleans()
     | st.integers()  # beyond 64 bits too: orjson declines, Flask's encoder takes over
-    | st.floats(allow_nan=False)
+    | st.floats(allow_nan=False, allow_infinity=False)  # non-finite: see the test below
     | st.text()  # lone surrogates too
     | st.decimals(allow_nan=False, allow_infinity=False)
     | st.datetimes(timezones=st.just(dt.UTC))
@@ -81,6 +81,17 @@ def test_dates_decimals_and_uuids_are_written_as_flask_writes_them():
     }
     assert json.loads(fast.dumps(value)) == json.loads(flask_own.dumps(value))
     assert json.loads(fast.dumps(value))["at"] == "Sun, 29 Nov 2026 04:05:06 GMT"
+
+
+def test_non_finite_floats_become_null_not_invalid_json():
+    """The one deliberate difference: Flask writes NaN and Infinity, which are not JSON (strict
+    parsers refuse them); orjson writes null. No response of ours holds a float."""
+    flask_own, fast = providers(sort_keys=False)
+    value = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+    assert flask_own.dumps(value, separators=(",", ":")) == (
+        '{"nan":NaN,"inf":Infinity,"-inf":-Infinity}'
+    )
+    assert fast.dumps(value, separators=(",", ":")) == '{"nan":null,"inf":null,"-inf":null}'
 
 
 def test_served_bodies_use_it(app, client):
