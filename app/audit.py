@@ -6,15 +6,23 @@ failed login (people paste passwords there), a password, a hash or a token.
 
 Events: login_succeeded, login_failed, refresh_reused, logout, logout_all, session_ended,
 password_changed, role_changed, user_deactivated, user_activated.
+
+Inside a request that presented a valid token, every event also names the caller as
+`actor_id`: for role_changed and user_deactivated, the admin who did it.
 """
 
 from __future__ import annotations
 
 import logging
 
+from flask import g, has_app_context
+
 log = logging.getLogger("wardrobe.audit")
 
 
 def record(event: str, **fields: str | int | None) -> None:
     """Log one audit event; `fields` become keys of the JSON line (user_id, session_id...)."""
+    principal = g.get("principal") if has_app_context() else None
+    if principal is not None:
+        fields.setdefault("actor_id", principal.user_id)
     log.info("audit %s", event, extra={"audit": {"event": event, **fields}})

@@ -108,6 +108,25 @@ def test_audit_events_name_no_password_hash_or_token(app, client, caplog):
         assert not [line for line in lines if secret in line], "a secret reached a log line"
 
 
+def test_admin_changes_name_the_admin_as_actor(client, caplog, make_user, login):
+    caplog.set_level(logging.INFO, logger="wardrobe.audit")
+    admin, target = make_user(role="admin"), make_user()
+    headers = bearer(login(admin)["access_token"])
+    response = client.patch(f"/users/{target.id}", json={"role": "admin"}, headers=headers)
+    assert response.status_code == 200
+    response = client.patch(f"/users/{target.id}", json={"is_active": False}, headers=headers)
+    assert response.status_code == 200
+    events = {
+        record.audit["event"]: record.audit
+        for record in caplog.records
+        if getattr(record, "audit", None)
+    }
+    for event in ("role_changed", "user_deactivated"):
+        assert events[event]["user_id"] == target.id
+        assert events[event]["actor_id"] == admin.id
+    assert "actor_id" not in events["login_succeeded"]  # nobody was authenticated yet
+
+
 def rendered(records: list[logging.LogRecord]) -> list[str]:
     """Every record as each formatter would write it, plus its raw message and fields."""
     json_formatter, text_formatter = JsonFormatter(), TextFormatter(TEXT_FORMAT)
