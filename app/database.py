@@ -19,7 +19,7 @@ def read(statement: Executable, parameters: dict[str, Any] | None = None) -> Res
     The hot reads (checking a token, a list page, GET /auth/me) need no unit of work:
     they select columns, not objects, and never write. Through `db.session` each such
     statement pays the ORM's execution layer and the session's begin and close, about
-    100 µs on SQLite against 20 µs on a Core connection (docs/performance.md). Writes, and
+    118 µs on SQLite against 38 µs on a Core connection (docs/performance.md). Writes, and
     reads that feed them, keep using `db.session`, which owns the transaction.
 
     The connection is checked out on the first read of a request and returned when the app

@@ -95,8 +95,8 @@ class Listing:
     """One list endpoint's query: a table, its columns, and the filters it understands.
 
     `filters` maps a filter's name to a condition on bound parameters of the same name,
-    e.g. `{"size": clothes.c.size == bindparam("size")}`. A request passes the values of
-    the filters it uses, and gets one page.
+    e.g. `{"size": clothes.c.size == bindparam("size")}`. A request passes a value for each
+    filter (None: not filtered on), and gets one page.
 
     Each shape of query (which filters are present, the sort, first page or a later one)
     is built once and reused with new parameter values. Building a SELECT with filters,
@@ -122,13 +122,16 @@ class Listing:
     def page(self, page: PageRequest, filters: Mapping[str, Any]) -> dict[str, Any]:
         """One page of the rows matching every filter in `filters` (name -> value), sorted.
 
+        A filter whose value is None is not applied.
+
         Ties on the sort key are broken by id in the same direction, so the order is total
         and "after this row" is well defined. Returns {"items": rows, "next_cursor": str |
         None}. Items are plain result rows, read by attribute like model objects: a
         read-only list needs no ORM objects.
         """
-        statement = self._statement(frozenset(filters), page.sort, page.after is not None)
-        parameters = {**filters, "limit": page.limit + 1}
+        given = {name: value for name, value in filters.items() if value is not None}
+        statement = self._statement(frozenset(given), page.sort, page.after is not None)
+        parameters = {**given, "limit": page.limit + 1}
         if page.after is not None:  # the cursor's (sort key, id), or (id,) when sorting by id
             parameters["after_id"] = page.after[-1]
             if len(page.after) == 2:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -19,7 +14,6 @@ from tests.conftest import PASSWORD, assert_problem, bearer
 STRONG = "s" * 40
 STRONG_JWT = "j" * 40
 NEW_PASSWORD = "an admin passphrase"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -214,37 +208,3 @@ def test_weak_password_does_not_promote(app, make_user):
     result = run_cli(app, "create-admin", user.email, "--password", "short")
     assert result.exit_code != 0
     assert stored_user(app, user.email).role == "user"
-
-
-def test_only_the_flask_command_loads_flask_migrate(tmp_path):
-    """A served app never imports Flask-Migrate (and Alembic, Mako, Pygments: 12 MB per
-    worker); `flask db` still works, because the flask command registers it."""
-    environment = {
-        **os.environ,
-        "APP_ENV": "production",
-        "SECRET_KEY": STRONG,
-        "JWT_SECRET_KEY": STRONG_JWT,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
-    }
-    served = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, wsgi; print(sorted({'alembic', 'flask_migrate'} & set(sys.modules)))",
-        ],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert served.stdout.strip() == "[]"
-    command = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "current"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert command.returncode == 0, command.stderr

@@ -25,11 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 
 
-def flask_cli(*args: str, database_url: str) -> subprocess.CompletedProcess:
+def run_in_project(command: list[str], *, database_url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, **TEST_SECRETS, "APP_ENV": "testing", "DATABASE_URL": database_url}
-    return subprocess.run(
-        [*FLASK, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def flask_cli(*args: str, database_url: str) -> subprocess.CompletedProcess:
+    return run_in_project([*FLASK, *args], database_url=database_url)
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +100,12 @@ def test_session_ids_are_never_reused(migrated_url):
     finally:
         engine.dispose()
     assert "AUTOINCREMENT" in ddl
+
+
+def test_a_served_app_never_loads_flask_migrate(migrated_url):
+    """Only the flask command registers `flask db` (which migrated_url just ran): a served
+    app imports neither Flask-Migrate nor Alembic, 12 MB per gunicorn worker."""
+    loaded = "import sys, wsgi; print(sorted({'alembic', 'flask_migrate'} & set(sys.modules)))"
+    served = run_in_project([sys.executable, "-c", loaded], database_url=migrated_url)
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.strip() == "[]"

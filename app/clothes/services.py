@@ -66,7 +66,7 @@ def list_items(
         "in_stock": in_stock,
         "q": like_escaped(q) if q else None,  # an empty q filters nothing
     }
-    return CLOTHES.page(page, {name: value for name, value in filters.items() if value is not None})
+    return CLOTHES.page(page, filters)
 
 
 def get_item(item_id: int) -> ClothingItem:

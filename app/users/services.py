@@ -85,7 +85,7 @@ def list_users(
 ) -> dict[str, Any]:
     """One page of the users matching every given filter: {"items", "next_cursor"}."""
     filters = {"role": role, "is_active": is_active, "q": like_escaped(q) if q else None}
-    return USERS.page(page, {name: value for name, value in filters.items() if value is not None})
+    return USERS.page(page, filters)
 
 
 def get_user(user_id: int) -> User:
