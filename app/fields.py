@@ -79,7 +79,7 @@ class StrictBoolean(fields.Boolean):
 
 
 class QueryBoolean(fields.Boolean):
-    """A query-string boolean: exactly `true` or `false` (API.md section 1)."""
+    """A query-string boolean: exactly `true` or `false` (docs/api.md)."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, truthy={"true"}, falsy={"false"}, **kwargs)

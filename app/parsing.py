@@ -106,7 +106,7 @@ class EmptyBodySchema(Schema):
 
 
 class QueryArgsSchema(Schema):
-    """Base for query strings: unknown parameters are ignored (API.md section 1)."""
+    """Base for query strings: unknown parameters are ignored (docs/api.md)."""
 
     class Meta:
         unknown = EXCLUDE
@@ -116,7 +116,7 @@ class AsciiIntegerConverter(IntegerConverter):
     """`<int:...>` path ids of ASCII digits only.
 
     Werkzeug's pattern is `\\d+`, which also matches other scripts' digits, so
-    `/users/%EF%BC%91` (a fullwidth "1") answered as `/users/1`; ids are ASCII (API.md).
+    `/users/%EF%BC%91` (a fullwidth "1") answered as `/users/1`; ids are ASCII (docs/api.md).
     """
 
     regex = r"[0-9]+"

@@ -1,7 +1,7 @@
 """flask-jwt-extended's own failures, should anyone use `@jwt_required` directly, are ours too.
 
 Its defaults answer `{"msg": ...}` with 422 for a malformed token and 400 for a failed claim
-check (SECURITY.md); every loader is overridden to give a 401 problem document instead.
+check (docs/security.md); every loader is overridden to give a 401 problem document instead.
 """
 
 from __future__ import annotations

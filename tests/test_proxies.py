@@ -1,4 +1,4 @@
-"""TRUSTED_PROXIES: X-Forwarded-For counts only behind that many proxies (SECURITY.md 5)."""
+"""TRUSTED_PROXIES: X-Forwarded-For counts only behind that many proxies (docs/security.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Sessions: rotation, reuse, logout scopes, ending by id, password change, lifetime, list.
 
 After every action, every token the test holds is probed, not only the one just used
-(SECURITY.md). Access tokens are probed with GET /auth/me. A refresh token can only be
+(docs/security.md). Access tokens are probed with GET /auth/me. A refresh token can only be
 probed by using it, so a live one is probed by rotating it (and the new pair kept).
 """
 

@@ -1,7 +1,7 @@
 """JSON Web Tokens: made by flask-jwt-extended, read once by PyJWT with every check we need.
 
 flask-jwt-extended's defaults accept a token without `exp`, a string `exp`, a missing `type`
-or `jti` (SECURITY.md). `decode_token` requires every claim we issue, with its type, and
+or `jti` (docs/security.md). `decode_token` requires every claim we issue, with its type, and
 picks the algorithm and key itself: nothing in the token's header is trusted.
 
 A client sends the same access token with every request for its lifetime, so the outcome of

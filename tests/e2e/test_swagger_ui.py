@@ -24,7 +24,7 @@ from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.e2e
 
-# The catalogue read of issue 6: any active user may call it, so a user token gets 200.
+# The catalogue read: any active user may call it, so a user token gets 200.
 OPERATION = ("GET", "/clothes")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
