@@ -107,7 +107,8 @@ def update_user(
 
     A new role makes the user's access tokens stale at once (authentication compares the
     token's role claim with the row); their refresh token still works and yields the new
-    role. A deactivation ends every session of the user in the same commit.
+    role. A deactivation ends every session of the user in the same commit; a reactivation
+    brings none back. Each is audited (user_deactivated, user_activated, role_changed).
     Raises NotFound: no user has this id.
     Raises LastAdmin: the change would leave no active admin.
     Raises ServiceUnavailable: saved, but the session cache (Redis) did not take the change.
@@ -120,6 +121,7 @@ def update_user(
         user.role == "admin" and user.is_active and (role == "user" or is_active is False)
     )
     deactivated = user.is_active and is_active is False
+    activated = not user.is_active and is_active is True
     for field, value in (("role", role), ("is_active", is_active), ("name", name)):
         if value is not None:
             setattr(user, field, value)
@@ -140,6 +142,8 @@ def update_user(
     sessions.user_changed(user.id)
     if user.role != old_role:
         audit.record("role_changed", user_id=user.id, old=old_role, new=user.role)
+    if activated:
+        audit.record("user_activated", user_id=user.id)
     return user
 
 
