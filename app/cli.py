@@ -23,6 +23,7 @@ from app.errors import ServiceUnavailable, ValidationFailed
 from app.extensions import db
 from app.fields import Email
 from app.security.authorization import render_roles_table
+from app.security.sessions import prune_ended_sessions
 from app.users.services import create_or_promote_admin, find_user_by_email
 
 
@@ -116,6 +117,37 @@ def chosen_password(password: str | None, *, from_stdin: bool, env_name: str | N
     return password
 
 
+# At least a day; at most a century (much further back than that, datetime cannot count).
+MAX_RETENTION_DAYS = 36_500
+
+
+@click.command("prune-sessions")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1, max=MAX_RETENTION_DAYS),
+    default=None,
+    metavar="DAYS",
+    help="Delete sessions that ended or expired more than DAYS days ago "
+    "(default: SESSION_RETENTION_DAYS, 30).",
+)
+@database_errors_as_one_line
+@with_appcontext
+def prune_sessions_command(days: int | None) -> None:
+    """Delete ended and expired sessions, keeping the last DAYS days; print how many.
+
+    A live session is never deleted. Run it daily (cron, a systemd timer).
+    """
+    if days is None:
+        days = current_app.config["SESSION_RETENTION_DAYS"]
+        if not 1 <= days <= MAX_RETENTION_DAYS:
+            raise click.ClickException(
+                f"SESSION_RETENTION_DAYS must be 1 to {MAX_RETENTION_DAYS}, got {days}"
+            )
+    deleted = prune_ended_sessions(older_than_days=days)
+    click.echo(f"Deleted {deleted} sessions that ended or expired more than {days} days ago.")
+
+
 @click.command("seed-demo")
 @click.option(
     "--count",
@@ -140,6 +172,7 @@ def routes_by_role_command() -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(prune_sessions_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(routes_by_role_command)
     register_migrations(app)
