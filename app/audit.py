@@ -5,7 +5,8 @@ same trail. An event carries ids, reasons and the client address — never an em
 failed login (people paste passwords there), a password, a hash or a token.
 
 Events: login_succeeded, login_failed, refresh_reused, logout, logout_all, session_ended,
-password_changed, role_changed, user_deactivated, user_activated.
+password_changed, role_changed, user_deactivated, user_activated; from the CLI (via="cli"):
+admin_created, password_set, sessions_pruned.
 
 Inside a request that presented a valid token, every event also names the caller as
 `actor_id`: for role_changed and user_deactivated, the admin who did it.

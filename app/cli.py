@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask --app wsgi create-admin EMAIL`, `... seed-demo`, `... routes-by-role`.
+"""Command-line tasks: `flask --app wsgi create-admin EMAIL`, `... prune-sessions`, `... seed-demo`,
+`... routes-by-role`.
 
 Commands call services, as routes do, and turn domain errors into a one-line reason.
 """
@@ -6,6 +7,8 @@ Commands call services, as routes do, and turn domain errors into a one-line rea
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +23,7 @@ from app.errors import ServiceUnavailable, ValidationFailed
 from app.extensions import db
 from app.fields import Email
 from app.security.authorization import render_roles_table
+from app.security.sessions import prune_ended_sessions
 from app.users.services import create_or_promote_admin, find_user_by_email
 
 
@@ -37,17 +41,46 @@ def database_errors_as_one_line(command: Callable[..., None]) -> Callable[..., N
     return wrapper
 
 
+PASSWORD_SOURCES = ("--password", "--password-stdin", "--password-env")
+
+
 @click.command("create-admin")
 @click.argument("email")
-@click.option("--password", default=None, help="Set this password (prompted for a new user).")
+@click.option(
+    "--password",
+    default=None,
+    help="Set this password. Other local users can read it in the process list: "
+    "prefer --password-stdin or --password-env.",
+)
+@click.option(
+    "--password-stdin",
+    "from_stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (the line end is removed).",
+)
+@click.option(
+    "--password-env",
+    "env_name",
+    metavar="VAR",
+    default=None,
+    help="Read the password from environment variable VAR, for scripts "
+    "(e.g. --password-env WARDROBE_ADMIN_PASSWORD).",
+)
 @database_errors_as_one_line
 @with_appcontext
-def create_admin_command(email: str, password: str | None) -> None:
-    """Create EMAIL as an admin, or promote the existing user."""
+def create_admin_command(
+    email: str, password: str | None, from_stdin: bool, env_name: str | None
+) -> None:
+    """Create EMAIL as an admin, or promote the existing user.
+
+    A new user without a password option is prompted for one (twice, hidden). Setting the
+    password of an existing user ends every session of that user.
+    """
     try:
         email = Email().deserialize(email)
     except ValidationError as error:
         raise click.ClickException(f"{email!r}: {' '.join(error.messages)}") from None
+    password = chosen_password(password, from_stdin=from_stdin, env_name=env_name)
     if password is None and find_user_by_email(email) is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
@@ -57,7 +90,62 @@ def create_admin_command(email: str, password: str | None) -> None:
     except ServiceUnavailable as error:
         raise click.ClickException(error.detail or error.title) from None
     verb = "Created" if created else "Promoted"
-    click.echo(f"{verb} admin {user.email} (id {user.id}).")
+    done = "; password set, every session of the user ended" if password and not created else ""
+    click.echo(f"{verb} admin {user.email} (id {user.id}){done}.")
+
+
+def chosen_password(password: str | None, *, from_stdin: bool, env_name: str | None) -> str | None:
+    """The password from the one source given (None: no source), exactly as typed.
+
+    Standard input gives its first line without the line end and nothing else stripped:
+    spaces may belong to a passphrase.
+    Raises click.UsageError: more than one source, or a source that holds no password.
+    """
+    given = [password is not None, from_stdin, env_name is not None]
+    if sum(given) > 1:
+        names = [name for name, used in zip(PASSWORD_SOURCES, given, strict=True) if used]
+        raise click.UsageError(f"{' and '.join(names)} cannot be used together")
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise click.UsageError("--password-stdin: standard input is empty")
+        return line.removesuffix("\n").removesuffix("\r")
+    if env_name is not None:
+        if env_name not in os.environ:
+            raise click.UsageError(f"--password-env: {env_name} is not set")
+        return os.environ[env_name]
+    return password
+
+
+# At least a day; at most a century (much further back than that, datetime cannot count).
+MAX_RETENTION_DAYS = 36_500
+
+
+@click.command("prune-sessions")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1, max=MAX_RETENTION_DAYS),
+    default=None,
+    metavar="DAYS",
+    help="Delete sessions that ended or expired more than DAYS days ago "
+    "(default: SESSION_RETENTION_DAYS, 30).",
+)
+@database_errors_as_one_line
+@with_appcontext
+def prune_sessions_command(days: int | None) -> None:
+    """Delete ended and expired sessions, keeping the last DAYS days; print how many.
+
+    A live session is never deleted. Run it daily (cron, a systemd timer).
+    """
+    if days is None:
+        days = current_app.config["SESSION_RETENTION_DAYS"]
+        if not 1 <= days <= MAX_RETENTION_DAYS:
+            raise click.ClickException(
+                f"SESSION_RETENTION_DAYS must be 1 to {MAX_RETENTION_DAYS}, got {days}"
+            )
+    deleted = prune_ended_sessions(older_than_days=days)
+    click.echo(f"Deleted {deleted} sessions that ended or expired more than {days} days ago.")
 
 
 @click.command("seed-demo")
@@ -84,6 +172,7 @@ def routes_by_role_command() -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(prune_sessions_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(routes_by_role_command)
     register_migrations(app)

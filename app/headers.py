@@ -6,7 +6,13 @@ which these defaults do not overwrite. HSTS is sent only on requests that arrive
 (directly, or as X-Forwarded-Proto from a trusted proxy).
 
 CORS is off unless CORS_ORIGINS lists origins: then only those origins may read responses,
-with no credentials (tokens travel in the Authorization header, never in cookies).
+with no credentials (tokens travel in the Authorization header, never in cookies). Every
+response then says `Vary: Origin`, also to a request from another origin or from none:
+the answer depends on the Origin header, so no cache may hand one origin's answer to another.
+
+Everything under /auth and /users is about an account: tokens, the caller's user and
+sessions, other users. No browser or proxy may keep a copy (`Cache-Control: no-store`).
+Deciding it here by blueprint, not in each view, means a new route there cannot forget it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+# Blueprints whose every response may carry a token or personal data.
+PERSONAL_BLUEPRINTS = frozenset({"auth", "users"})
 CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "X-Request-ID"]
 CORS_EXPOSED_HEADERS = [
     "ETag",
@@ -44,7 +52,9 @@ def init_app(app: Flask) -> None:
             methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             supports_credentials=False,
             max_age=600,
+            vary_header=False,  # add_vary_origin says it on every response instead
         )
+        app.after_request(add_vary_origin)
 
 
 def add_security_headers(response: Response) -> Response:
@@ -52,4 +62,11 @@ def add_security_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.blueprint in PERSONAL_BLUEPRINTS:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def add_vary_origin(response: Response) -> Response:
+    response.vary.add("Origin")
     return response

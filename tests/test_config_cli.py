@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import func, select
 
@@ -207,4 +209,105 @@ def test_weak_password_does_not_promote(app, make_user):
     user = make_user()
     result = run_cli(app, "create-admin", user.email, "--password", "short")
     assert result.exit_code != 0
+    assert stored_user(app, user.email).role == "user"
+
+
+def audit_events(caplog: pytest.LogCaptureFixture, name: str) -> list[dict]:
+    return [
+        record.audit
+        for record in caplog.records
+        if getattr(record, "audit", None) and record.audit["event"] == name
+    ]
+
+
+def test_setting_a_password_ends_every_session_and_is_audited(
+    app, client, make_user, login, caplog
+):
+    caplog.set_level(logging.INFO, logger="wardrobe.audit")
+    user = make_user()
+    held = [login(user), login(user)]
+    result = run_cli(app, "create-admin", user.email, "--password-stdin", stdin=NEW_PASSWORD)
+    assert result.exit_code == 0, result.output
+    assert "password set, every session of the user ended" in result.output
+    for tokens in held:
+        me = client.get("/auth/me", headers=bearer(tokens["access_token"]))
+        assert_problem(me, 401, "token_revoked")
+        refresh = client.post("/auth/refresh", headers=bearer(tokens["refresh_token"]))
+        assert_problem(refresh, 401, "token_revoked")
+    [event] = audit_events(caplog, "password_set")
+    assert (event["user_id"], event["via"]) == (user.id, "cli")
+    assert audit_events(caplog, "role_changed")[0]["new"] == "admin"
+    fresh = bearer(login(user, NEW_PASSWORD)["access_token"])
+    assert client.get("/auth/me", headers=fresh).get_json()["role"] == "admin"
+
+
+def test_promoting_without_a_password_keeps_the_sessions(app, client, make_user, login, caplog):
+    caplog.set_level(logging.INFO, logger="wardrobe.audit")
+    user = make_user()
+    tokens = login(user)
+    assert run_cli(app, "create-admin", user.email).exit_code == 0
+    refreshed = client.post("/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert refreshed.status_code == 200  # the session lives on, now with the admin role
+    assert audit_events(caplog, "password_set") == []
+
+
+@pytest.mark.parametrize(
+    ("stdin", "password"),
+    [
+        (f"{NEW_PASSWORD}\n", NEW_PASSWORD),
+        (f"{NEW_PASSWORD}\r\n", NEW_PASSWORD),
+        (f"  {NEW_PASSWORD} \nsecond line\n", f"  {NEW_PASSWORD} "),
+        (NEW_PASSWORD, NEW_PASSWORD),
+    ],
+    ids=["newline", "crlf", "spaces-kept-one-line-read", "no-newline"],
+)
+def test_password_stdin_reads_one_line_as_typed(app, login, stdin, password):
+    result = run_cli(app, "create-admin", "boss@example.com", "--password-stdin", stdin=stdin)
+    assert result.exit_code == 0, result.output
+    assert "Password" not in result.output  # no prompt
+    login("boss@example.com", password)
+
+
+def test_password_from_a_named_environment_variable(app, login, monkeypatch):
+    monkeypatch.setenv("WARDROBE_ADMIN_PASSWORD", NEW_PASSWORD)
+    args = ("create-admin", "boss@example.com", "--password-env", "WARDROBE_ADMIN_PASSWORD")
+    result = run_cli(app, *args)
+    assert result.exit_code == 0, result.output
+    assert NEW_PASSWORD not in result.output
+    login("boss@example.com", NEW_PASSWORD)
+    monkeypatch.delenv("WARDROBE_ADMIN_PASSWORD")
+    result = run_cli(app, *args)
+    assert result.exit_code == 2 and "WARDROBE_ADMIN_PASSWORD is not set" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "reason"),
+    [
+        (("--password", NEW_PASSWORD, "--password-stdin"), NEW_PASSWORD, "cannot be used together"),
+        (("--password-stdin", "--password-env", "HOME"), NEW_PASSWORD, "cannot be used together"),
+        (("--password", NEW_PASSWORD, "--password-env", "HOME"), None, "cannot be used together"),
+        (("--password-stdin",), "", "standard input is empty"),
+    ],
+    ids=["argv-and-stdin", "stdin-and-env", "argv-and-env", "empty-stdin"],
+)
+def test_password_source_misuse_is_a_usage_error(app, make_user, login, args, stdin, reason):
+    user = make_user()
+    tokens = login(user)
+    result = run_cli(app, "create-admin", user.email, *args, stdin=stdin)
+    assert result.exit_code == 2
+    assert "Error: --password" in result.output and reason in result.output
+    assert "Traceback" not in result.output
+    assert stored_user(app, user.email).role == "user"  # nothing changed
+    me = app.test_client().get("/auth/me", headers=bearer(tokens["access_token"]))
+    assert me.status_code == 200
+
+
+def test_a_weak_stdin_password_changes_nothing(app, client, make_user, login):
+    user = make_user()
+    tokens = login(user)
+    result = run_cli(app, "create-admin", user.email, "--password-stdin", stdin="short\n")
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: password:")
+    assert len(result.output.strip().splitlines()) == 1
+    assert client.get("/auth/me", headers=bearer(tokens["access_token"])).status_code == 200
     assert stored_user(app, user.email).role == "user"

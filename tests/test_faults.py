@@ -195,3 +195,11 @@ def test_create_admin_without_its_database_gives_one_line_and_a_failure(down_app
     assert result.exit_code != 0
     assert "database is unavailable" in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_prune_sessions_without_its_database_gives_one_line_and_a_failure(down_app):
+    with down_app.app_context():
+        result = down_app.test_cli_runner().invoke(args=["prune-sessions"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the database is unavailable")
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import bearer
+from tests.conftest import PASSWORD, bearer, claims_of
 
 ALLOWED = "https://app.example.com"
 
@@ -66,3 +66,77 @@ def test_a_preflight_needs_no_token_and_allows_the_bearer_header(client):
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == ALLOWED
     assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
+
+
+# --- Cache-Control: no-store on everything about an account ---------------------------------
+
+ACCOUNT_CALLS = [
+    ("POST", "/auth/register", "anyone", {"email": "new@example.com", "password": PASSWORD}, 201),
+    ("POST", "/auth/login", "anyone", {"email": "root@example.com", "password": PASSWORD}, 200),
+    ("POST", "/auth/refresh", "refresh", None, 200),
+    ("GET", "/auth/me", "access", None, 200),
+    ("GET", "/auth/sessions", "access", None, 200),
+    ("PUT", "/auth/password", "access", {"current_password": "wrong", "new_password": "x"}, 403),
+    ("DELETE", "/auth/sessions/{sid}", "access", None, 204),
+    ("POST", "/auth/logout", "access", None, 204),
+    ("POST", "/auth/logout-all", "access", None, 204),
+    ("GET", "/users", "access", None, 200),
+    ("GET", "/users/{uid}", "access", None, 200),
+    ("PATCH", "/users/{uid}", "access", {"name": "Renamed"}, 200),
+    ("GET", "/users/{uid}", "anyone", None, 401),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "token", "body", "status"), ACCOUNT_CALLS)
+def test_every_account_response_is_no_store(
+    client, make_user, login, method, path, token, body, status
+):
+    admin = make_user(role="admin", email="root@example.com")
+    tokens = login(admin)
+    url = path.format(sid=claims_of(tokens["access_token"])["sid"], uid=make_user().id)
+    headers = {} if token == "anyone" else bearer(tokens[f"{token}_token"])
+    response = client.open(url, method=method, json=body, headers=headers)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.headers.getlist("Cache-Control") == ["no-store"]
+
+
+def test_every_account_route_is_covered(app):
+    covered = {(method, path.split("{")[0]) for method, path, *_ in ACCOUNT_CALLS}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] in {"auth", "users"}:
+            path = rule.rule.split("<")[0]
+            assert {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}} <= covered, rule
+
+
+def test_catalogue_and_health_responses_are_not_no_store(client, headers_for):
+    assert "Cache-Control" not in client.get("/healthz").headers
+    assert "Cache-Control" not in client.get("/clothes", headers=headers_for("user")).headers
+
+
+# --- Vary: Origin whenever CORS_ORIGINS is set ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "app_overrides",
+    [{"CORS_ORIGINS": [ALLOWED]}, {"CORS_ORIGINS": [ALLOWED, "http://localhost:3000"]}],
+    ids=["one-origin", "two-origins"],
+    indirect=True,
+)
+@pytest.mark.parametrize(
+    "origin", [ALLOWED, "https://evil.example", None], ids=["allowed", "other", "absent"]
+)
+@pytest.mark.parametrize("path", ["/healthz", "/auth/me", "/nowhere"])
+def test_cors_responses_vary_on_origin(client, origin, path):
+    headers = {} if origin is None else {"Origin": origin}
+    for response in (
+        client.get(path, headers=headers),
+        client.options(path, headers={**headers, "Access-Control-Request-Method": "GET"}),
+    ):
+        vary = [value.strip() for value in ",".join(response.headers.getlist("Vary")).split(",")]
+        assert vary.count("Origin") == 1, response.headers
+
+
+def test_no_vary_origin_without_cors(client):
+    assert "Origin" not in client.get("/healthz", headers={"Origin": ALLOWED}).headers.get(
+        "Vary", ""
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import jwt
 import pytest
 from sqlalchemy import event, update
@@ -222,3 +224,22 @@ def test_deactivation_ends_every_session_at_once(client, admin, make_user, login
         me = client.get("/auth/me", headers=bearer(tokens["access_token"]))
         assert_problem(me, 401, "token_revoked")
     assert client.get("/auth/me", headers=bearer(login(user)["access_token"])).status_code == 200
+
+
+def audit_events(caplog: pytest.LogCaptureFixture) -> list[dict]:
+    return [record.audit for record in caplog.records if getattr(record, "audit", None)]
+
+
+def test_reactivation_through_the_api_is_audited(client, admin, make_user, caplog):
+    caplog.set_level(logging.INFO, logger="wardrobe.audit")
+    user = make_user(is_active=False)
+    patch = {"is_active": True}
+    assert client.patch(f"/users/{user.id}", json=patch, headers=admin).status_code == 200
+    assert client.patch(f"/users/{user.id}", json=patch, headers=admin).status_code == 200
+    activated = [event for event in audit_events(caplog) if event["event"] == "user_activated"]
+    assert len(activated) == 1  # the second PATCH changed nothing
+    assert activated[0]["user_id"] == user.id
+    assert activated[0]["actor_id"] != user.id  # the admin who did it
+    caplog.clear()
+    client.patch(f"/users/{user.id}", json={"name": "Renamed"}, headers=admin)
+    assert [event["event"] for event in audit_events(caplog)] == []

@@ -22,9 +22,6 @@ from app.security.authorization import authenticated, public, refresh_token_requ
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts, tokens, sessions.")
 
-# Token responses must never be stored by a browser or proxy cache.
-NO_STORE = {"Cache-Control": "no-store"}
-
 
 def client_info() -> services.ClientInfo:
     return services.ClientInfo(
@@ -63,7 +60,7 @@ class Login(MethodView):
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, body: dict):
         """Exchange email and password for an access and a refresh token."""
-        return services.log_in(**body, client=client_info()), 200, NO_STORE
+        return services.log_in(**body, client=client_info())
 
 
 @blp.route("/refresh")
@@ -73,7 +70,7 @@ class Refresh(MethodView):
     @blp.response(200, TokenPairSchema)
     def post(self):
         """Trade the refresh token for a new pair; the old refresh token dies."""
-        return services.refresh_tokens(current_principal(), client=client_info()), 200, NO_STORE
+        return services.refresh_tokens(current_principal(), client=client_info())
 
 
 @blp.route("/logout")

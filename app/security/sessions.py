@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from app import audit
 from app.database import read, utcnow
@@ -135,6 +135,31 @@ def _tell_cache(change, *args) -> None:  # noqa: ANN001, ANN002 - a session_cach
             "The change is saved, but the session cache did not answer: it may take up to "
             f"{current_app.config['SESSION_CACHE_TTL']} seconds to apply everywhere."
         ) from None
+
+
+def prune_ended_sessions(*, older_than_days: int) -> int:
+    """Delete the sessions that ended (revoked) or expired more than `older_than_days` ago.
+
+    Deleting a row never lets a token in: a token naming a session that does not exist is
+    refused (token_invalid), and session ids are never handed out again (AuthSession).
+    The cutoff is also at least one access-token lifetime (plus leeway) in the past, so every
+    access token of a pruned session has expired by its own `exp` as well. A live session is
+    never deleted, however old. Commits, audits the count, and returns it.
+    """
+    config = current_app.config
+    margin = max(
+        dt.timedelta(days=older_than_days),
+        dt.timedelta(seconds=config["JWT_ACCESS_TOKEN_EXPIRES"] + config["JWT_LEEWAY"]),
+    )
+    cutoff = utcnow() - margin
+    deleted = db.session.execute(
+        delete(AuthSession)
+        .where(or_(AuthSession.revoked_at < cutoff, AuthSession.expires_at < cutoff))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    audit.record("sessions_pruned", count=deleted, older_than_days=older_than_days, via="cli")
+    return deleted
 
 
 def live_sessions(user_id: int) -> list[AuthSession]:

@@ -23,40 +23,43 @@ def find_user_by_email(email: str) -> User | None:
 def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, bool]:
     """Make `email` an admin: create the user, or promote an existing one.
 
-    An existing user's password changes only when `password` is given. Their access tokens
-    carrying the old role become stale at once (the role claim no longer matches). A
-    deactivated user is reactivated, but the sessions deactivation ended stay ended.
+    An existing user's password changes only when `password` is given, and then every session
+    of the user ends in the same commit, as after a password change (whoever knew the old
+    password may hold one). Their access tokens carrying the old role become stale at once
+    (the role claim no longer matches). A deactivated user is reactivated, but the sessions
+    deactivation ended stay ended. Every change is audited with via="cli".
     Returns the user and whether it was created.
     Raises ValidationFailed: the password breaks the policy.
     Raises ValueError: a new user needs a password.
     Raises ServiceUnavailable: saved, but the session cache (Redis) did not take the change.
     """
     user = find_user_by_email(email)
-    created = user is None
-    was = (None, None) if user is None else (user.role, user.is_active)
-    if created and password is None:
+    if user is None and password is None:
         raise ValueError("a new admin needs a password")
     if password is not None:
         check_password_policy(password, email=email)
     if user is None:
-        user = User(email=email, name="", role="admin", password_hash="")
+        user = User(email=email, name="", role="admin", password_hash=passwords().hash(password))
         db.session.add(user)
-    elif not user.is_active:
-        sessions.revoke_user_sessions(user.id, reason="deactivated")
-    user.role = "admin"
-    user.is_active = True
-    if password is not None:
-        user.password_hash = passwords().hash(password)
-    db.session.commit()
-    if created:
+        db.session.commit()
         audit.record("admin_created", user_id=user.id, via="cli")
-    else:
+        return user, True
+    was_role, was_active = user.role, user.is_active
+    if not was_active:
+        sessions.revoke_user_sessions(user.id, reason="deactivated")
+    user.role, user.is_active = "admin", True
+    if password is None:
+        db.session.commit()
         sessions.user_changed(user.id)
-        if was[0] != "admin":
-            audit.record("role_changed", user_id=user.id, old=was[0], new="admin", via="cli")
-        if was[1] is False:
-            audit.record("user_activated", user_id=user.id, via="cli")
-    return user, created
+    else:
+        user.password_hash = passwords().hash(password)
+        sessions.revoke_user_sessions(user.id, reason="password_set")  # commits the hash too
+        audit.record("password_set", user_id=user.id, via="cli")
+    if was_role != "admin":
+        audit.record("role_changed", user_id=user.id, old=was_role, new="admin", via="cli")
+    if not was_active:
+        audit.record("user_activated", user_id=user.id, via="cli")
+    return user, False
 
 
 _users = User.__table__.c
@@ -107,7 +110,8 @@ def update_user(
 
     A new role makes the user's access tokens stale at once (authentication compares the
     token's role claim with the row); their refresh token still works and yields the new
-    role. A deactivation ends every session of the user in the same commit.
+    role. A deactivation ends every session of the user in the same commit; a reactivation
+    brings none back. Each is audited (user_deactivated, user_activated, role_changed).
     Raises NotFound: no user has this id.
     Raises LastAdmin: the change would leave no active admin.
     Raises ServiceUnavailable: saved, but the session cache (Redis) did not take the change.
@@ -120,6 +124,7 @@ def update_user(
         user.role == "admin" and user.is_active and (role == "user" or is_active is False)
     )
     deactivated = user.is_active and is_active is False
+    activated = not user.is_active and is_active is True
     for field, value in (("role", role), ("is_active", is_active), ("name", name)):
         if value is not None:
             setattr(user, field, value)
@@ -140,6 +145,8 @@ def update_user(
     sessions.user_changed(user.id)
     if user.role != old_role:
         audit.record("role_changed", user_id=user.id, old=old_role, new=user.role)
+    if activated:
+        audit.record("user_activated", user_id=user.id)
     return user
 
 
