@@ -69,11 +69,12 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
         passwords().verify_dummy(password)
         audit.record("login_failed", reason="unknown_email", ip=client.ip)
         raise InvalidCredentials()
-    if not passwords().verify(user.password_hash, password) or not user.is_active:
+    verification = passwords().check(user.password_hash, password)
+    if not verification.matches or not user.is_active:
         reason = "inactive" if user.is_active is False else "wrong_password"
         audit.record("login_failed", reason=reason, user_id=user.id, ip=client.ip)
         raise InvalidCredentials()
-    if passwords().needs_rehash(user.password_hash):
+    if verification.rehash:
         user.password_hash = passwords().hash(password)
     session = sessions.start_session(
         user,
