@@ -128,6 +128,8 @@ class Config:
 
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.REGISTER_RATE_LIMIT = env.get("REGISTER_RATE_LIMIT", "60 per hour")
+        self.LOGIN_ACCOUNT_RATE_LIMIT = env.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
+        self.PASSWORD_CHANGE_RATE_LIMIT = env.get("PASSWORD_CHANGE_RATE_LIMIT", "5 per 15 minutes")
         self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
         self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 65_536)
         self.CORS_ORIGINS = _env_list("CORS_ORIGINS")

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, database, errors, headers, observability, redis_store
+from app.client_address import ValidClientAddress
 from app.extensions import api, db, jwt, limiter
 from app.identity import passwords
 from app.json_provider import FastJSONProvider
@@ -79,11 +80,13 @@ def register_proxy_fix(app: Flask) -> None:
     """Behind TRUSTED_PROXIES proxies, take the client address from X-Forwarded-For.
 
     With the default 0 the socket address is used, so a client cannot choose the address
-    the rate limiter counts against.
+    the rate limiter counts against. A forwarded value that is not an IP address is ignored
+    (app/client_address.py).
     """
     hops = app.config["TRUSTED_PROXIES"]
     if hops > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        checked = ValidClientAddress(app.wsgi_app)
+        app.wsgi_app = ProxyFix(checked, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _limit_only_where_declared(app: Flask) -> None:

@@ -112,6 +112,18 @@ class PreconditionFailed(ApiError):
     status, code, title = 412, "precondition_failed", "Precondition failed"
 
 
+class RateLimited(ApiError):
+    """429 raised by a service (a limit a route decorator cannot count, e.g. per account).
+
+    Carries `Retry-After` like the limiter's own 429.
+    """
+
+    status, code, title = 429, "rate_limited", "Too Many Requests"
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
 class ServiceUnavailable(ApiError):
     status, code, title = 503, "service_unavailable", "Service unavailable"
 

@@ -31,7 +31,8 @@ def client_address() -> str:
     """The client's address as the rate limiter sees it.
 
     `request.remote_addr` is the socket peer, or (behind TRUSTED_PROXIES proxies) the address
-    that ProxyFix took from `X-Forwarded-For`; a client cannot set it otherwise.
+    that ProxyFix took from `X-Forwarded-For` if it is an IP address (app/client_address.py);
+    a client cannot set it otherwise.
     """
     return request.remote_addr or "unknown"
 

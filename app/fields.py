@@ -6,7 +6,9 @@ import datetime as dt
 import re
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields
+
+from app.email_addresses import InvalidEmail, normalise_email
 
 # NUL breaks PostgreSQL text columns; lone surrogates cannot be encoded as UTF-8 at all.
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
@@ -16,7 +18,7 @@ class Text(fields.String):
     """A string that PostgreSQL and UTF-8 can both store: no NUL, no lone surrogates.
 
     `trim` strips surrounding white space before validation (names, emails); passwords
-    keep theirs, since a password is never normalised.
+    keep theirs (they are only NFKC-normalised, in app/identity/passwords.py).
     """
 
     def __init__(self, *args: Any, trim: bool = False, **kwargs: Any):
@@ -59,14 +61,20 @@ class StrictInteger(fields.Integer):
 
 
 class Email(Text):
-    """An email address, trimmed and lowercased (emails compare case-insensitively here)."""
+    """An email address in its canonical form (app/email_addresses.py): NFKC, IDNA domain,
+    lower case; invisible characters and (unless `refuse_mixed_scripts=False`) mixed-script
+    look-alikes are a validation error saying what to fix."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, refuse_mixed_scripts: bool = True, **kwargs: Any):
         super().__init__(*args, trim=True, **kwargs)
-        self.validators.insert(0, validate.Email(error="Not a valid email address."))
+        self.refuse_mixed_scripts = refuse_mixed_scripts
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).lower()
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalise_email(text, refuse_mixed_scripts=self.refuse_mixed_scripts)
+        except InvalidEmail as error:
+            raise ValidationError(str(error)) from None
 
 
 class StrictBoolean(fields.Boolean):

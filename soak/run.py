@@ -217,6 +217,8 @@ def server_env(
         "REDIS_KEY_PREFIX": f"wardrobe_soak_{secrets.token_hex(4)}:",
         "LOGIN_RATE_LIMIT": "100000 per minute",
         "REGISTER_RATE_LIMIT": "100000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per minute",
+        "PASSWORD_CHANGE_RATE_LIMIT": "100000 per minute",
         "WEB_CONCURRENCY": str(args.workers),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_GRACEFUL_TIMEOUT": "5",

@@ -29,6 +29,8 @@ SHUTDOWN_TIMEOUT = 10.0
 DEFAULT_ENV = {
     "LOGIN_RATE_LIMIT": "1000 per minute",
     "REGISTER_RATE_LIMIT": "1000 per minute",
+    "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
+    "PASSWORD_CHANGE_RATE_LIMIT": "1000 per minute",
 }
 
 

@@ -19,7 +19,12 @@ EXPECTED = {200, 201, 204, 400, 401, 403, 409, 422}
 
 @pytest.fixture
 def app_overrides() -> dict:
-    return {"LOGIN_RATE_LIMIT": "100000 per minute", "REGISTER_RATE_LIMIT": "100000 per minute"}
+    return {
+        "LOGIN_RATE_LIMIT": "100000 per minute",
+        "REGISTER_RATE_LIMIT": "100000 per minute",
+        "PASSWORD_CHANGE_RATE_LIMIT": "100000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per minute",
+    }
 
 
 @pytest.fixture

@@ -57,3 +57,38 @@ def test_without_trusted_proxies_a_forged_header_does_not_escape_the_limit(clien
     for n in range(2):
         assert login_from(client, user, f"192.0.2.{n}").status_code == 200
     assert_problem(login_from(client, user, "192.0.2.99"), 429, "rate_limited")
+
+
+@pytest.mark.parametrize(
+    "forwarded_for",
+    [
+        "a" * 46,  # one character over the `ip` column: a 500 on PostgreSQL before
+        "x" * 200,  # stored whole by SQLite before
+        "unknown",
+        "203.0.113.9:8080",
+        "fe80::1%" + "e" * 60,  # an IPv6 scope is free text
+        "<script>",
+    ],
+)
+@pytest.mark.parametrize("app_overrides", [{"TRUSTED_PROXIES": 1}], indirect=True)
+def test_a_forwarded_value_that_is_not_an_ip_address_is_ignored(client, make_user, forwarded_for):
+    """The socket address stands in, for the session and for the limiter alike."""
+    user = make_user()
+    response = login_from(client, user, forwarded_for)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    listed = client.get("/auth/sessions", headers=bearer(response.get_json()["access_token"]))
+    assert [item["ip"] for item in listed.get_json()["items"]] == [SOCKET_ADDRESS]
+    # Same bucket as the socket address itself ("2 per minute"): the third login is 429.
+    assert login_from(client, user, SOCKET_ADDRESS).status_code == 200
+    assert_problem(login_from(client, user, "not an address"), 429, "rate_limited")
+
+
+@pytest.mark.parametrize("app_overrides", [{"TRUSTED_PROXIES": 1}], indirect=True)
+def test_a_forwarded_address_is_stored_in_its_canonical_form(client, make_user):
+    """`2001:DB8:0::1` and `2001:db8::1` are one client: one session ip, one limiter bucket."""
+    user = make_user()
+    response = login_from(client, user, "2001:DB8:0:0::1")
+    listed = client.get("/auth/sessions", headers=bearer(response.get_json()["access_token"]))
+    assert listed.get_json()["items"][0]["ip"] == "2001:db8::1"
+    assert login_from(client, user, "2001:db8::1").status_code == 200
+    assert_problem(login_from(client, user, "2001:0db8::0001"), 429, "rate_limited")

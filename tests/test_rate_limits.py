@@ -97,3 +97,48 @@ class TestBehindOneProxy:
         for _ in range(2):
             log_in(client, user.email, xff="203.0.113.7")
         assert_rate_limited(log_in(client, user.email, xff="203.0.113.7"))
+
+
+def change_password(client, token: str, current: str, remote: str = "127.0.0.1"):
+    body = {"current_password": current, "new_password": "a brand new passphrase"}
+    return client.put(
+        "/auth/password",
+        json=body,
+        headers=bearer(token),
+        environ_base={"REMOTE_ADDR": remote},
+    )
+
+
+class TestPasswordChange:
+    """PUT /auth/password is a current-password oracle and an argon2 cost: it is limited."""
+
+    @pytest.fixture
+    def app_overrides(self) -> dict:
+        return {"PASSWORD_CHANGE_RATE_LIMIT": "3 per minute"}
+
+    def test_fourth_attempt_of_one_user_is_429_from_any_address(
+        self, client, tokens, verifications
+    ):
+        token = tokens["access_token"]
+        for index in range(3):
+            response = change_password(client, token, "wrong guess!", remote=f"192.0.2.{index}")
+            assert_problem(response, 403, "wrong_password")
+        verifications.clear()
+        assert_rate_limited(change_password(client, token, "wrong guess!", remote="192.0.2.9"))
+        # Refused before any hashing: neither an oracle nor a CPU sink any more.
+        assert_rate_limited(change_password(client, token, PASSWORD, remote="192.0.2.9"))
+        assert verifications == []
+
+    def test_one_address_is_limited_across_users(self, client, make_user, login):
+        tokens = [login(make_user())["access_token"] for _ in range(4)]
+        for token in tokens[:3]:
+            assert_problem(change_password(client, token, "wrong guess!"), 403, "wrong_password")
+        assert_rate_limited(change_password(client, tokens[3], "wrong guess!"))
+        assert change_password(client, tokens[3], PASSWORD, remote="192.0.2.1").status_code == 204
+
+    def test_other_users_keep_their_own_budget(self, client, make_user, login):
+        first, second = (login(make_user())["access_token"] for _ in range(2))
+        for index in range(3):
+            change_password(client, first, "wrong guess!", remote=f"192.0.2.{index}")
+        assert_rate_limited(change_password(client, first, PASSWORD, remote="198.51.100.1"))
+        assert change_password(client, second, PASSWORD, remote="198.51.100.2").status_code == 204

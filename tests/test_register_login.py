@@ -204,9 +204,13 @@ def test_login_rejects_unknown_fields(client, make_user):
     assert set(problem["errors"]) == {"remember_me"}
 
 
-def test_passwords_are_not_normalised(client, login):
+def test_passwords_are_nfkc_normalised(client, login):
     composed, decomposed = "caf\u00e9 au lait!", "cafe\u0301 au lait!"
     assert client.post("/auth/register", json={**GOOD, "password": composed}).status_code == 201
     login(GOOD["email"], composed)
-    response = client.post("/auth/login", json={"email": GOOD["email"], "password": decomposed})
+    login(GOOD["email"], decomposed)
+    login(GOOD["email"], "\uff43af\u00e9 au lait!")  # fullwidth c: NFKC makes it "c"
+    response = client.post(
+        "/auth/login", json={"email": GOOD["email"], "password": "cafe au lait!"}
+    )
     assert_problem(response, 401, "invalid_credentials")

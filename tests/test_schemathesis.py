@@ -49,7 +49,12 @@ schema = schemathesis.openapi.from_wsgi("/openapi.json", _document_app())
 @pytest.fixture
 def app_overrides() -> dict:
     """Every example logs in, and some register: the per-address limits must not bite."""
-    return {"LOGIN_RATE_LIMIT": "100000 per minute", "REGISTER_RATE_LIMIT": "100000 per minute"}
+    return {
+        "LOGIN_RATE_LIMIT": "100000 per minute",
+        "REGISTER_RATE_LIMIT": "100000 per minute",
+        "PASSWORD_CHANGE_RATE_LIMIT": "100000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per minute",
+    }
 
 
 @pytest.fixture(params=["admin", "user"])

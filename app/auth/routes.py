@@ -37,6 +37,15 @@ def register_limit() -> str:
     return current_app.config["REGISTER_RATE_LIMIT"]
 
 
+def password_change_limit() -> str:
+    return current_app.config["PASSWORD_CHANGE_RATE_LIMIT"]
+
+
+def caller_key() -> str:
+    """The rate-limit key of the authenticated caller: one budget per user, on any address."""
+    return f"user:{current_principal().user_id}"
+
+
 @blp.route("/register")
 class Register(MethodView):
     @public
@@ -125,9 +134,15 @@ class SessionById(MethodView):
 @blp.route("/password")
 class Password(MethodView):
     @authenticated
+    # Every attempt counts, per user and per address: each costs an argon2 verification, and
+    # a wrong `current_password` (403) or a right one with a bad new password (422) answers a
+    # guess, so counting only one kind would leave the other as an unlimited oracle.
+    @limiter.limit(password_change_limit, key_func=caller_key)
+    @limiter.limit(password_change_limit)
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
     @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def put(self, body: dict):
         """Change the password; every other session ends."""
         services.change_password(current_principal(), **body)

@@ -10,9 +10,10 @@ NAME_MAX = 100
 PASSWORD_FIELD_MAX = 1024
 
 
-def email_field() -> Email:
+def email_field(*, refuse_mixed_scripts: bool = True) -> Email:
     return Email(
         required=True,
+        refuse_mixed_scripts=refuse_mixed_scripts,
         validate=validate.Length(max=EMAIL_MAX),
         metadata={"example": "ada@example.com"},
     )
@@ -33,7 +34,9 @@ class RegisterSchema(Schema):
 
 
 class LoginSchema(Schema):
-    email = email_field()
+    # Normalised as at registration, but not refused for mixed scripts: an account stored
+    # before that rule can still log in, and an unknown look-alike is a plain 401.
+    email = email_field(refuse_mixed_scripts=False)
     password = password_field()
 
 

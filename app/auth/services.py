@@ -9,6 +9,7 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
+from app.auth import throttle
 from app.database import read
 from app.errors import EmailTaken, InvalidCredentials, NotFound, WrongPassword
 from app.extensions import db
@@ -62,18 +63,25 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
 
     Exactly one password verification happens whether the email is unknown, the password
     wrong or the account deactivated, and all three raise the same InvalidCredentials, so
-    neither the body nor the timing tells them apart.
+    neither the body nor the timing tells them apart. Each of the three also counts against
+    the email's failure budget (throttle.py).
+
+    Raises RateLimited: the email's failure budget is spent (no password is verified then).
     """
+    throttle.check_account(email, client.ip)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         passwords().verify_dummy(password)
+        throttle.count_failure(email)
         audit.record("login_failed", reason="unknown_email", ip=client.ip)
         raise InvalidCredentials()
-    if not passwords().verify(user.password_hash, password) or not user.is_active:
+    verification = passwords().check(user.password_hash, password)
+    if not verification.matches or not user.is_active:
+        throttle.count_failure(email)
         reason = "inactive" if user.is_active is False else "wrong_password"
         audit.record("login_failed", reason=reason, user_id=user.id, ip=client.ip)
         raise InvalidCredentials()
-    if passwords().needs_rehash(user.password_hash):
+    if verification.rehash:
         user.password_hash = passwords().hash(password)
     session = sessions.start_session(
         user,
