@@ -5,8 +5,9 @@ uses), `testing` (what the test suite uses) or `production`. gunicorn refuses to
 `APP_ENV` (gunicorn.conf.py). Every variable the app or gunicorn reads is read here and nowhere
 else, each by one typed reader (`_env_int`, `_env_rate_limit`, ...) that refuses a bad value
 with a ConfigError of one line: the variable, the value, and what is allowed. Adding a
-setting is one line in `Config.__init__` (or `server_settings`), e.g.
-`self.SESSION_RETENTION_DAYS = _env_int("SESSION_RETENTION_DAYS", 30, low=1, high=3650)`.
+setting is one line in `Config.__init__` (or `server_settings`) of the form
+`self.NAME = _env_int(NAME_IN_QUOTES, default, low=..., high=...)`, plus its line in
+`.env.example` (tests/test_config.py checks that every setting read here is listed there).
 """
 
 from __future__ import annotations

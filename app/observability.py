@@ -5,7 +5,8 @@ token, else a fresh one; it is returned on every response and put on every log l
 while the request runs, so one request can be followed through proxy, app and database logs.
 
 Nothing here ever logs a header, a body or a token: audit events (app/audit.py) carry ids and
-reasons only.
+reasons only. The formats themselves are logging_config.py's, shared with gunicorn.conf.py;
+this module adds the current request's id to them.
 """
 
 from __future__ import annotations

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from config import ConfigError, derived_settings, load_config, server_settings
 
+ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = "postgresql+psycopg://app@db.internal:5432/wardrobe"
 
 
@@ -129,3 +133,17 @@ def test_gunicorn_settings_are_validated_too(monkeypatch):
     monkeypatch.setenv("GUNICORN_BIND", "0.0.0.0:8080")
     assert server_settings()["bind"] == ["0.0.0.0:8080"]
     assert server_settings()["workers"] == 3
+
+
+def test_env_example_lists_every_setting_and_is_accepted_as_written(monkeypatch):
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    values = dict(
+        line.split("=", 1) for line in example.splitlines() if line and not line.startswith("#")
+    )
+    read = set(re.findall(r'_(?:env_\w+|raw)\(\s*"([A-Z_]+)"', (ROOT / "config.py").read_text()))
+    assert read - set(values) == set(), "add these to .env.example"
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    assert load_config().ENV_NAME == "development"
+    assert server_settings()["bind"] == ["127.0.0.1:8000"]
