@@ -1,60 +1,170 @@
-"""Settings for each environment, read from environment variables (and `.env`).
+"""Settings for each environment, read from environment variables (and `.env`), all validated.
 
-`APP_ENV` picks the class: `development` (the default, what `make run` uses), `testing`
-(what the test suite uses) or `production` (what `gunicorn wsgi:app` should run with).
-Every variable of API.md section 4 is read here and nowhere else.
+`APP_ENV` picks the class: `development` (the default for the `flask` command, what `make run`
+uses), `testing` (what the test suite uses) or `production`. gunicorn refuses to start without
+`APP_ENV` (gunicorn.conf.py). Every variable the app or gunicorn reads is read here and nowhere
+else, each by one typed reader (`_env_int`, `_env_rate_limit`, ...) that refuses a bad value
+with a ConfigError of one line: the variable, the value, and what is allowed. Adding a
+setting is one line in `Config.__init__` (or `server_settings`) of the form
+`self.NAME = _env_int(NAME_IN_QUOTES, default, low=..., high=...)`, plus its line in
+`.env.example` (tests/test_config.py checks that every setting read here is listed there).
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
+import secret_keys
+
 BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
 load_dotenv(BASE_DIR / ".env")
 
-# Dev-only secrets: good enough for `make run` on a laptop, refused by ProductionConfig.
-_DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105
-_DEV_JWT_SECRET_KEY = "dev-only-jwt-secret-key-do-not-use-in-production"  # noqa: S105
-MIN_SECRET_BYTES = 32
+MAX_INT = 2**31 - 1
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+ORIGIN = re.compile(
+    r"https?://(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"
+)
+REDIS_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+BIND = re.compile(r"unix:/\S+|fd://\d+|(?:[A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):\d{1,5}")
 
 
 class ConfigError(RuntimeError):
-    """The configuration cannot be used safely; the app refuses to start."""
+    """The configuration cannot be used safely; the app refuses to start (message: one line)."""
 
 
-def _env_int(name: str, default: int) -> int:
+# --- readers: one per type; each returns the default when the variable is unset or blank ------
+
+
+def _raw(name: str) -> str | None:
     raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
+    return None if raw is None or raw.strip() == "" else raw.strip()
+
+
+def _refused(name: str, raw: str, allowed: str) -> ConfigError:
+    """One line; repr() keeps a newline in the value from breaking it; passwords masked."""
+    shown = re.sub(r"//[^/@\s]*@", "//***@", raw)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return ConfigError(f"{name}={shown!r} is not allowed: {allowed}")
+
+
+def _env_int(name: str, default: int, *, low: int = 0, high: int = MAX_INT) -> int:
+    raw = _raw(name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"[+-]?\d{1,12}", raw) or not low <= int(raw) <= high:
+        raise _refused(name, raw, f"a whole number from {low} to {high}")
+    return int(raw)
+
+
+def _env_float(name: str, default: float, *, low: float, high: float) -> float:
+    raw = _raw(name)
+    if raw is None:
         return default
     try:
-        return int(raw)
+        value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise _refused(name, raw, f"a number from {low:g} to {high:g}")
+    return value
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = _raw(name)
+    if raw is None:
+        return default
+    for choice in choices:
+        if raw.lower() == choice.lower():
+            return choice
+    raise _refused(name, raw, f"one of {', '.join(choices)}")
+
+
+def _env_str(name: str, default: str, *, pattern: re.Pattern[str], allowed: str) -> str:
+    raw = _raw(name)
+    if raw is None:
+        return default
+    if not pattern.fullmatch(raw):
+        raise _refused(name, raw, allowed)
+    return raw
+
+
+def _env_list(name: str, *, check: Callable[[str], bool] = bool, allowed: str = "") -> list[str]:
+    """A comma-separated list; blank items are dropped, every other item must pass `check`."""
+    items = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    for item in items:
+        if not check(item):
+            raise _refused(name, item, allowed)
+    return items
+
+
+def _env_rate_limit(name: str, default: str) -> str:
+    """A flask-limiter rate ("10 per minute", "5/second;100/hour"), parsed as it will be used."""
+    from limits import parse_many
+
+    raw = _raw(name)
+    if raw is None:
         return default
     try:
-        return float(raw)
+        valid = all(item.amount >= 1 for item in parse_many(raw))
     except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+        valid = False
+    if not valid:
+        raise _refused(name, raw, "a rate such as '10 per minute' or '5/second;100/hour'")
+    return raw
 
 
-def _env_list(name: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+def _env_database_url(name: str, default: Callable[[], str]) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    raw = _raw(name)
+    if raw is None:
+        return default()
+    try:
+        valid = make_url(raw).drivername in DATABASE_DRIVERS
+    except (ArgumentError, ValueError):
+        valid = False
+    if not valid:
+        raise _refused(name, raw, f"a SQLAlchemy URL with driver {' or '.join(DATABASE_DRIVERS)}")
+    return raw
+
+
+def _env_redis_url(name: str) -> str | None:
+    raw = _raw(name)
+    if raw is None:
+        return None
+    try:
+        parts = urlsplit(raw)
+        where = parts.path if parts.scheme == "unix" else parts.hostname
+        valid = parts.scheme in REDIS_SCHEMES and bool(where) and parts.port != 0
+    except ValueError:  # a port that is no number or out of range, a bad IPv6 address
+        valid = False
+    if not valid:
+        raise _refused(name, raw, "redis://HOST[:PORT][/DB], rediss://... or unix:///PATH")
+    return raw
 
 
 def _default_database_url() -> str:
-    instance = BASE_DIR / "instance"
-    instance.mkdir(exist_ok=True)
-    return f"sqlite:///{instance / 'wardrobe.db'}"
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'wardrobe.db'}"
+
+
+def _is_origin(value: str) -> bool:
+    return bool(ORIGIN.fullmatch(value))
+
+
+# --- the settings -------------------------------------------------------------------------
 
 
 class Config:
@@ -62,10 +172,12 @@ class Config:
 
     The environment is read when the object is built, not at import, so a test (or a
     process) that changes a variable gets a config that sees it.
+    Raises ConfigError: the first setting that is not allowed.
     """
 
     ENV_NAME = "base"
     TESTING = False
+    DEFAULT_LOG_FORMAT = "text"
 
     JWT_ALGORITHM = "HS256"
     JWT_DECODE_ALGORITHMS = ["HS256"]
@@ -94,45 +206,73 @@ class Config:
     OPENAPI_URL_PREFIX = None
 
     def __init__(self) -> None:
-        env = os.environ
-        self.SECRET_KEY = env.get("SECRET_KEY", _DEV_SECRET_KEY)
-        self.JWT_SECRET_KEY = env.get("JWT_SECRET_KEY", _DEV_JWT_SECRET_KEY)
+        self.SECRET_KEY = _raw("SECRET_KEY")
+        self.JWT_SECRET_KEY = _raw("JWT_SECRET_KEY")
         # Older keys still accepted for verification while a rotation rolls out.
         self.JWT_PREVIOUS_SECRET_KEYS = _env_list("JWT_PREVIOUS_SECRET_KEYS")
-        self.JWT_ACCESS_TOKEN_EXPIRES = _env_int("JWT_ACCESS_TOKEN_EXPIRES", 900)
-        self.JWT_REFRESH_TOKEN_EXPIRES = _env_int("JWT_REFRESH_TOKEN_EXPIRES", 2_592_000)
-        self.JWT_LEEWAY = _env_int("JWT_LEEWAY", 0)
-        if not 0 <= self.JWT_LEEWAY <= 30:
-            raise ConfigError("JWT_LEEWAY must be between 0 and 30 seconds")
+        self.settle_keys()
+        self.JWT_ACCESS_TOKEN_EXPIRES = _env_int(
+            "JWT_ACCESS_TOKEN_EXPIRES", 900, low=1, high=86_400
+        )
+        self.JWT_REFRESH_TOKEN_EXPIRES = _env_int(
+            "JWT_REFRESH_TOKEN_EXPIRES", 2_592_000, low=1, high=31_536_000
+        )
+        if self.JWT_ACCESS_TOKEN_EXPIRES > self.JWT_REFRESH_TOKEN_EXPIRES:
+            raise ConfigError("JWT_ACCESS_TOKEN_EXPIRES must not exceed JWT_REFRESH_TOKEN_EXPIRES")
+        self.JWT_LEEWAY = _env_int("JWT_LEEWAY", 0, low=0, high=30)
 
-        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or _default_database_url()
-        self.DB_POOL_SIZE = _env_int("DB_POOL_SIZE", 5)
-        self.DB_MAX_OVERFLOW = _env_int("DB_MAX_OVERFLOW", 5)
-        self.DB_CONNECT_TIMEOUT = _env_int("DB_CONNECT_TIMEOUT", 3)
+        self.SQLALCHEMY_DATABASE_URI = _env_database_url("DATABASE_URL", _default_database_url)
+        self.DB_POOL_SIZE = _env_int("DB_POOL_SIZE", 5, low=1, high=100)
+        self.DB_MAX_OVERFLOW = _env_int("DB_MAX_OVERFLOW", 5, low=0, high=100)
+        self.DB_CONNECT_TIMEOUT = _env_int("DB_CONNECT_TIMEOUT", 3, low=1, high=60)
         # Waiting for a free pooled connection, then connecting, must stay under 5 s in total.
-        self.DB_POOL_TIMEOUT = _env_float("DB_POOL_TIMEOUT", 1.0)
-        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.DB_POOL_TIMEOUT = _env_float("DB_POOL_TIMEOUT", 1.0, low=0.001, high=60)
+        self.REDIS_URL = _env_redis_url("REDIS_URL")
         # Every key this app writes in Redis starts with this, so apps (or test runs) can share
         # one Redis without seeing each other's sessions or rate-limit counters.
-        self.REDIS_KEY_PREFIX = env.get("REDIS_KEY_PREFIX", "wardrobe:")
-        self.REDIS_TIMEOUT_SECONDS = _env_float("REDIS_TIMEOUT_SECONDS", 0.5)
+        self.REDIS_KEY_PREFIX = _env_str(
+            "REDIS_KEY_PREFIX",
+            "wardrobe:",
+            pattern=REDIS_PREFIX,
+            allowed="1-100 of A-Za-z0-9_.:-",
+        )
+        self.REDIS_TIMEOUT_SECONDS = _env_float("REDIS_TIMEOUT_SECONDS", 0.5, low=0.001, high=60)
         # How long a session or user check may be served from Redis before the database is
         # asked again; the worst case for a revocation Redis could not be told about.
-        self.SESSION_CACHE_TTL = _env_int("SESSION_CACHE_TTL", 60)
-        self.SESSION_RETENTION_DAYS = _env_int("SESSION_RETENTION_DAYS", 30)
-        if self.SESSION_CACHE_TTL < 1 or self.REDIS_TIMEOUT_SECONDS <= 0:
-            raise ConfigError("SESSION_CACHE_TTL and REDIS_TIMEOUT_SECONDS must be positive")
+        self.SESSION_CACHE_TTL = _env_int("SESSION_CACHE_TTL", 60, low=1, high=3600)
+        # `flask prune-sessions` deletes sessions that ended longer ago than this.
+        self.SESSION_RETENTION_DAYS = _env_int("SESSION_RETENTION_DAYS", 30, low=1, high=36_500)
 
-        self.LOG_FORMAT = env.get("LOG_FORMAT", "text")
-        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO").upper()
+        self.LOG_FORMAT = _env_choice("LOG_FORMAT", self.DEFAULT_LOG_FORMAT, ("text", "json"))
+        self.LOG_LEVEL = _env_choice("LOG_LEVEL", "INFO", LOG_LEVELS)
 
-        self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "10 per minute")
-        self.REGISTER_RATE_LIMIT = env.get("REGISTER_RATE_LIMIT", "60 per hour")
-        self.LOGIN_ACCOUNT_RATE_LIMIT = env.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
-        self.PASSWORD_CHANGE_RATE_LIMIT = env.get("PASSWORD_CHANGE_RATE_LIMIT", "5 per 15 minutes")
-        self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
-        self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 65_536)
-        self.CORS_ORIGINS = _env_list("CORS_ORIGINS")
+        self.LOGIN_RATE_LIMIT = _env_rate_limit("LOGIN_RATE_LIMIT", "10 per minute")
+        self.REGISTER_RATE_LIMIT = _env_rate_limit("REGISTER_RATE_LIMIT", "60 per hour")
+        self.LOGIN_ACCOUNT_RATE_LIMIT = _env_rate_limit(
+            "LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes"
+        )
+        self.PASSWORD_CHANGE_RATE_LIMIT = _env_rate_limit(
+            "PASSWORD_CHANGE_RATE_LIMIT", "5 per 15 minutes"
+        )
+        self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0, low=0, high=5)
+        self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 65_536, low=1, high=16_777_216)
+        self.CORS_ORIGINS = _env_list(
+            "CORS_ORIGINS", check=_is_origin, allowed="origins like https://app.example.com[:PORT]"
+        )
+
+    def settle_keys(self) -> None:
+        """Outside production: a key that is not set comes from this machine's instance folder.
+
+        Raises ConfigError: the instance folder cannot hold the keys.
+        """
+        if self.SECRET_KEY and self.JWT_SECRET_KEY:
+            return
+        try:
+            generated = secret_keys.instance_keys(INSTANCE_DIR)
+        except secret_keys.UnsafeKey as error:
+            raise ConfigError(str(error)) from None
+        self.SECRET_KEY = self.SECRET_KEY or generated["SECRET_KEY"]
+        self.JWT_SECRET_KEY = self.JWT_SECRET_KEY or generated["JWT_SECRET_KEY"]
 
 
 class DevelopmentConfig(Config):
@@ -150,21 +290,22 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    DEFAULT_LOG_FORMAT = "json"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
-        for name, dev_default in (
-            ("SECRET_KEY", _DEV_SECRET_KEY),
-            ("JWT_SECRET_KEY", _DEV_JWT_SECRET_KEY),
-        ):
-            value = getattr(self, name)
-            if value == dev_default or len(value.encode()) < MIN_SECRET_BYTES:
-                raise ConfigError(
-                    f"{name} must be set to at least {MIN_SECRET_BYTES} random bytes in production"
-                )
-        if self.SECRET_KEY == self.JWT_SECRET_KEY:
-            raise ConfigError("SECRET_KEY and JWT_SECRET_KEY must differ")
+    def settle_keys(self) -> None:
+        """Every key set by the operator, strong, distinct and never seen in this repository.
+
+        Raises ConfigError: the first key that is missing or refused (by name, never by value).
+        """
+        named = [("SECRET_KEY", self.SECRET_KEY), ("JWT_SECRET_KEY", self.JWT_SECRET_KEY)]
+        named += [
+            (f"JWT_PREVIOUS_SECRET_KEYS entry {number}", key)
+            for number, key in enumerate(self.JWT_PREVIOUS_SECRET_KEYS, 1)
+        ]
+        try:
+            secret_keys.check_production_keys(named)
+        except secret_keys.UnsafeKey as error:
+            raise ConfigError(str(error)) from None
 
 
 CONFIGS: dict[str, type[Config]] = {
@@ -172,6 +313,44 @@ CONFIGS: dict[str, type[Config]] = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def load_config(name: str | None = None) -> Config:
+    """Build the settings object for `name`, or for `APP_ENV` when no name is given.
+
+    Raises ConfigError: unknown environment name, or a setting that is not allowed.
+    """
+    name = name or _env_choice("APP_ENV", "development", tuple(CONFIGS))
+    if name not in CONFIGS:
+        raise _refused("APP_ENV", name, f"one of {', '.join(CONFIGS)}")
+    return CONFIGS[name]()
+
+
+def server_settings() -> dict[str, Any]:
+    """gunicorn's own settings, validated like the app's; gunicorn.conf.py applies them.
+
+    Raises ConfigError: a setting that is not allowed.
+    """
+    port = _env_int("PORT", 8000, low=1, high=65_535)
+    max_requests = _env_int("GUNICORN_MAX_REQUESTS", 0, low=0, high=10_000_000)
+    return {
+        "bind": [
+            _env_str(
+                "GUNICORN_BIND",
+                f"127.0.0.1:{port}",
+                pattern=BIND,
+                allowed="HOST:PORT, [IPv6]:PORT, unix:/PATH or fd://N",
+            )
+        ],
+        "workers": _env_int("WEB_CONCURRENCY", 2, low=1, high=256),
+        "threads": _env_int("GUNICORN_THREADS", 1, low=1, high=256),
+        "timeout": _env_int("GUNICORN_TIMEOUT", 30, low=1, high=3600),
+        "graceful_timeout": _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30, low=0, high=3600),
+        "keepalive": _env_int("GUNICORN_KEEPALIVE", 5, low=0, high=3600),
+        "max_requests": max_requests,
+        "max_requests_jitter": max_requests // 10,
+        "control_socket": _raw("GUNICORN_CONTROL_SOCKET"),
+    }
 
 
 def derived_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -216,16 +395,3 @@ def redis_client_options(settings: Mapping[str, Any]) -> dict[str, Any]:
         "retry": Retry(NoBackoff(), 0),
         "health_check_interval": 30,
     }
-
-
-def load_config(name: str | None = None) -> Config:
-    """Build the settings object for `name`, or for `APP_ENV` when no name is given.
-
-    Raises ConfigError: unknown environment name, or settings that are unsafe to run with.
-    """
-    name = name or os.environ.get("APP_ENV", "development")
-    try:
-        config_class = CONFIGS[name]
-    except KeyError:
-        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, got {name!r}") from None
-    return config_class()

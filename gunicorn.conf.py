@@ -1,7 +1,10 @@
 """gunicorn settings: `gunicorn wsgi:app` reads this file from the working directory.
 
-Every value can be changed through the environment (docs/deploy.md lists them). Behind a
-proxy, also set TRUSTED_PROXIES so the app (and its rate limits) see the real client address.
+It reads the same settings as the app (the environment and `.env`, through config.py) and
+validates all of them here, in the master, before the port is bound: a bad setting, or no
+APP_ENV at all, is one line on stderr and exit code 1, never a server running with a key
+anyone could know. docs/deploy.md lists the variables. Behind a proxy, also set
+TRUSTED_PROXIES so the app (and its rate limits) see the real client address.
 """
 
 from __future__ import annotations
@@ -10,51 +13,84 @@ import datetime as dt
 import json
 import logging
 import os
+import sys
+from pathlib import Path
 
 from gunicorn import glogging
 
-bind = [os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")]
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import logging_config  # noqa: E402 - needs the project folder on sys.path
+from config import Config, ConfigError, load_config, server_settings  # noqa: E402 - same; reads .env
+
+
+def _validated_settings() -> tuple[dict, Config]:
+    """gunicorn's settings and the app's; exits with one line if any is refused."""
+    if not os.environ.get("APP_ENV", "").strip():
+        sys.stderr.write(
+            "Error: APP_ENV is not set: gunicorn serves real traffic, so set APP_ENV=production "
+            "(with SECRET_KEY and JWT_SECRET_KEY), or APP_ENV=development to try it locally\n"
+        )
+        sys.exit(1)
+    try:
+        return server_settings(), load_config()
+    except ConfigError as error:
+        sys.stderr.write(f"Error: {error}\n")
+        sys.exit(1)
+
+
+_server, _app = _validated_settings()
+_log_format = _app.LOG_FORMAT
+
+bind = _server["bind"]
+workers = _server["workers"]
+threads = _server["threads"]
 # A request slower than this is stuck (the database and Redis time out far sooner): restart it.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = _server["timeout"]
 # On SIGTERM, finish the requests in flight for up to this long before stopping.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+graceful_timeout = _server["graceful_timeout"]
+keepalive = _server["keepalive"]
 # Each worker builds its own app, engine pool and Redis client after the fork: no shared sockets.
 preload_app = False
 # Recycle a worker after this many requests, so a slow leak could never take a host down.
 # Off by default: a worker restart stalls its requests for half a second (importing the
 # app), which at 2000 requests made make bench's p99 near a second; no leak is known.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
-max_requests_jitter = max_requests // 10
+max_requests = _server["max_requests"]
+max_requests_jitter = _server["max_requests_jitter"]
 # A header line over 8190 bytes gets gunicorn's own 431 (see docs/deploy.md).
 limit_request_line = 8190
 limit_request_field_size = 8190
 
 # gunicorn's runtime control socket is off unless asked for: one fixed path per user would
 # collide between several gunicorns on one host.
-control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+control_socket_disable = _server["control_socket"] is None
 if not control_socket_disable:
-    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+    control_socket = _server["control_socket"]
 
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = _app.LOG_LEVEL.lower()
 
 
-class JsonLogger(glogging.Logger):
-    """gunicorn's own lines as JSON, like the app's; the access log with the request id.
+class Logger(glogging.Logger):
+    """gunicorn's lines in the app's format, all on stderr; the access log with the request id.
 
     Only the path is logged, never the query string or any header but the user agent.
     """
 
     def setup(self, cfg) -> None:  # noqa: ANN001
         super().setup(cfg)
-        for handler in self.error_log.handlers:
-            handler.setFormatter(JsonLineFormatter())
+        for handler in [*self.error_log.handlers, *self.access_log.handlers]:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+                handler.setStream(sys.stderr)
+        if _log_format == "json":
+            for handler in self.error_log.handlers:
+                handler.setFormatter(logging_config.JsonFormatter())
 
-    def access(self, resp, req, environ, request_time) -> None:  # noqa: ANN001, ARG002
+    def access(self, resp, req, environ, request_time) -> None:  # noqa: ANN001
+        if _log_format != "json":
+            super().access(resp, req, environ, request_time)
+            return
         if not self.access_log_enabled:
             return
         status = str(resp.status).split(None, 1)[0]
@@ -75,22 +111,9 @@ class JsonLogger(glogging.Logger):
         self.access_log.info(json.dumps(entry))
 
 
-class JsonLineFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry)
-
-
-_default_format = "json" if os.environ.get("APP_ENV") == "production" else "text"
-if os.environ.get("LOG_FORMAT", _default_format) == "json":
-    logger_class = JsonLogger
-    access_log_format = "%(message)s"
-else:
-    access_log_format = "%(h)s %(m)s %(U)s %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s"
+logger_class = Logger
+access_log_format = (
+    "%(message)s"
+    if _log_format == "json"
+    else "%(h)s %(m)s %(U)s %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s"
+)

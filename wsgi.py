@@ -1,5 +1,15 @@
-"""The WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi ...`."""
+"""The WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi ...`.
+
+A setting that is not allowed ends the process with one line on stderr and exit code 1
+(config.ConfigError), never a traceback: for every `flask` command alike.
+"""
+
+import sys
 
 from app import create_app
+from config import ConfigError
 
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as error:
+    sys.exit(f"Error: {error}")

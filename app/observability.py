@@ -5,25 +5,25 @@ token, else a fresh one; it is returned on every response and put on every log l
 while the request runs, so one request can be followed through proxy, app and database logs.
 
 Nothing here ever logs a header, a body or a token: audit events (app/audit.py) carry ids and
-reasons only.
+reasons only. The formats themselves are logging_config.py's, shared with gunicorn.conf.py;
+this module adds the current request's id to them.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import re
-import sys
 import uuid
-from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
 
+import logging_config
+from logging_config import HANDLER_NAME, TEXT_FORMAT
+
+__all__ = ["HANDLER_NAME", "TEXT_FORMAT", "JsonFormatter", "TextFormatter", "configure_logging"]
+
 REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-HANDLER_NAME = "wardrobe"
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s%(fields)s"
 
 
 class RequestContextFilter(logging.Filter):
@@ -37,32 +37,18 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per record: time, level, logger, message, request id, extra fields."""
+class JsonFormatter(logging_config.JsonFormatter):
+    """logging_config's JSON lines, with the id of the request being served."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or current_request_id(),
-        }
-        entry.update(getattr(record, "audit", None) or {})
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+    def request_id(self, record: logging.LogRecord) -> str:
+        return getattr(record, "request_id", None) or current_request_id()
 
 
-class TextFormatter(logging.Formatter):
-    """For people at a terminal: the same facts on one readable line."""
+class TextFormatter(logging_config.TextFormatter):
+    """logging_config's text lines, with the id of the request being served."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        audit = getattr(record, "audit", None) or {}
-        record.fields = "".join(f" {key}={value}" for key, value in audit.items())
-        if not hasattr(record, "request_id"):
-            record.request_id = current_request_id()
-        return super().format(record)
+    def request_id(self, record: logging.LogRecord) -> str:
+        return getattr(record, "request_id", None) or current_request_id()
 
 
 def current_request_id() -> str:
@@ -86,14 +72,16 @@ def init_app(app: Flask) -> None:
 
 
 def configure_logging(log_format: str, level: str) -> None:
-    """Put one handler on the root logger, writing to stdout (replacing our earlier one)."""
+    """Put one handler on the root logger, writing to stderr (replacing our earlier one).
+
+    stderr, never stdout: a `flask` command's stdout is its output (docs/roles.md is one).
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         if handler.get_name() == HANDLER_NAME:
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stdout)
-    handler.set_name(HANDLER_NAME)
-    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter(TEXT_FORMAT))
+    formatter = JsonFormatter() if log_format == "json" else TextFormatter(TEXT_FORMAT)
+    handler = logging_config.stderr_handler(formatter)
     handler.addFilter(RequestContextFilter())
     root.addHandler(handler)
     root.setLevel(level)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 import pytest
 from sqlalchemy import func, select
@@ -13,8 +14,8 @@ from app.identity.models import User
 from config import ConfigError, load_config
 from tests.conftest import PASSWORD, assert_problem, bearer
 
-STRONG = "s" * 40
-STRONG_JWT = "j" * 40
+STRONG = secrets.token_urlsafe(48)
+STRONG_JWT = secrets.token_urlsafe(48)
 NEW_PASSWORD = "an admin passphrase"
 
 
@@ -46,12 +47,10 @@ def test_production_refuses_weak_secrets(env, secrets):
         create_app("production")
 
 
-def test_production_refuses_the_dev_defaults(env):
-    from config import _DEV_JWT_SECRET_KEY, _DEV_SECRET_KEY
-
-    env.setenv("SECRET_KEY", _DEV_SECRET_KEY)
-    env.setenv("JWT_SECRET_KEY", _DEV_JWT_SECRET_KEY)
-    with pytest.raises(ConfigError):
+def test_production_refuses_the_old_dev_defaults(env):
+    env.setenv("SECRET_KEY", "dev-only-secret-key-do-not-use-in-production")
+    env.setenv("JWT_SECRET_KEY", "dev-only-jwt-secret-key-do-not-use-in-production")
+    with pytest.raises(ConfigError, match="appeared in this project's source"):
         create_app("production")
 
 

@@ -1,6 +1,6 @@
 """The deploy steps of docs/deploy.md, for real: migrate an empty database, serve with gunicorn.
 
-Production settings, two workers, one trusted proxy, JSON logs on stdout, graceful stop.
+Production settings, two workers, one trusted proxy, JSON logs on stderr, graceful stop.
 On PostgreSQL when TEST_DATABASE_URL is set (a fresh, empty database), else SQLite.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -42,8 +43,8 @@ def environment(database_url, tmp_path) -> dict[str, str]:
     env = {
         **os.environ,
         "APP_ENV": "production",
-        "SECRET_KEY": "k" * 40,
-        "JWT_SECRET_KEY": "j" * 40,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": database_url,
         "TRUSTED_PROXIES": "1",
         "WEB_CONCURRENCY": "2",
