@@ -26,6 +26,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import load_all_checks
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app import create_app
@@ -91,4 +92,8 @@ def caller(request, app: Flask, make_user, client: FlaskClient) -> Callable[[], 
 def test_every_operation_conforms(case, app, caller):
     tokens = caller()
     token = tokens["refresh_token" if case.path == "/auth/refresh" else "access_token"]
-    case.call_and_validate(app=app, headers=bearer(token), excluded_checks=EXCLUDED_CHECKS)
+    # A case made invalid in its headers may have had Authorization taken away on purpose:
+    # adding the token back would turn it into a valid request that is rightly accepted.
+    drops_auth = case._meta is not None and case._meta.is_negative_at(ParameterLocation.HEADER)
+    headers = {} if drops_auth and "Authorization" not in case.headers else bearer(token)
+    case.call_and_validate(app=app, headers=headers, excluded_checks=EXCLUDED_CHECKS)
