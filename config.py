@@ -118,7 +118,7 @@ class Config:
         self.REDIS_TIMEOUT_SECONDS = _env_float("REDIS_TIMEOUT_SECONDS", 0.5)
         # How long a session or user check may be served from Redis before the database is
         # asked again; the worst case for a revocation Redis could not be told about.
-        self.SESSION_CACHE_TTL = _env_int("SESSION_CACHE_TTL", 60)
+        self.SESSION_CACHE_TTL = _env_int("SESSION_CACHE_TTL", 10)
         if self.SESSION_CACHE_TTL < 1 or self.REDIS_TIMEOUT_SECONDS <= 0:
             raise ConfigError("SESSION_CACHE_TTL and REDIS_TIMEOUT_SECONDS must be positive")
 
