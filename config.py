@@ -239,7 +239,7 @@ class Config:
         self.REDIS_TIMEOUT_SECONDS = _env_float("REDIS_TIMEOUT_SECONDS", 0.5, low=0.001, high=60)
         # How long a session or user check may be served from Redis before the database is
         # asked again; the worst case for a revocation Redis could not be told about.
-        self.SESSION_CACHE_TTL = _env_int("SESSION_CACHE_TTL", 60, low=1, high=3600)
+        self.SESSION_CACHE_TTL = _env_int("SESSION_CACHE_TTL", 10, low=1, high=3600)
         # `flask prune-sessions` deletes sessions that ended longer ago than this.
         self.SESSION_RETENTION_DAYS = _env_int("SESSION_RETENTION_DAYS", 30, low=1, high=36_500)
 

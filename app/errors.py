@@ -15,8 +15,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, json
 from limits.errors import StorageError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
@@ -211,10 +210,12 @@ def handle_database_unavailable(error: Exception) -> Response:
 
 
 def handle_redis_unavailable(error: Exception) -> Response:
-    """Redis (the rate limiter's storage) did not answer: 503 rather than an unlimited login.
+    """Redis (the rate limiter's storage) failed: 503 rather than an unlimited login.
 
-    RATELIMIT_SWALLOW_ERRORS is False, so flask-limiter raises instead of quietly letting
-    every request through; the session check never gets here (it falls back to the database).
+    Every RedisError lands here: unreachable, timed out, out of memory, a read-only replica
+    or any other error reply. RATELIMIT_SWALLOW_ERRORS is False, so flask-limiter raises
+    instead of quietly letting every request through; the session check never gets here (it
+    falls back to the database).
     """
     log.error("redis unavailable: %s", type(error).__name__)
     return handle_api_error(ServiceUnavailable("A backing service is unavailable; retry shortly."))
@@ -258,7 +259,7 @@ def register_error_handlers(app: Flask) -> None:
         PoolTimeoutError,
     ):
         app.register_error_handler(database_failure, handle_database_unavailable)
-    for redis_failure in (RedisConnectionError, RedisTimeoutError, StorageError):
+    for redis_failure in (RedisError, StorageError):
         app.register_error_handler(redis_failure, handle_redis_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
     register_jwt_loaders()

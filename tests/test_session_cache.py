@@ -159,12 +159,14 @@ def test_a_fill_that_raced_a_change_does_not_store_the_old_state(app, make_user,
         assert seen is not None and seen.state is None  # the user entry is gone: a miss
         sessions.user_changed(user.id)  # a change lands between that read and the fill
 
-        session_cache.fill(live, generation_seen=seen.generation)
+        session_cache.fill(live, generation_seen=seen.generation, read_at=time.monotonic())
         assert session_cache.read(session_id, user.id).state is None  # not written
 
         sessions.revoke_session(session_id, reason="logout")
         latest = session_cache.read(session_id, user.id)
-        session_cache.fill(live, generation_seen=latest.generation)  # a slow "live" fill
+        session_cache.fill(  # a slow "live" fill
+            live, generation_seen=latest.generation, read_at=time.monotonic()
+        )
         assert session_cache.read(session_id, user.id).state.revoked  # the tombstone stays
 
 

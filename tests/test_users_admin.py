@@ -6,10 +6,11 @@ import logging
 
 import jwt
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from app.extensions import db
 from app.identity.models import User
+from app.users import services
 from tests.conftest import PASSWORD, assert_problem, bearer
 
 
@@ -149,27 +150,27 @@ class TestLastAdmin:
         response = client.patch(f"/users/{me['id']}", json={"is_active": False}, headers=admin)
         assert_problem(response, 409, "last_admin")
 
-    def test_two_admins_demoting_each_other_at_once_leave_one(self, client, admin, make_user):
-        """The other admin is demoted by another connection while this request runs."""
+    def test_two_admins_demoting_each_other_at_once_leave_one(
+        self, client, admin, make_user, monkeypatch
+    ):
+        """The other admin is demoted by another connection while this request runs, just
+        before it locks the admin rows (after that, the other demotion would wait for it;
+        tests/test_last_admin_race.py runs both with real threads)."""
         other = make_user(role="admin")
         me = client.get("/auth/me", headers=admin).get_json()
-
+        lock_active_admins = services._lock_active_admins
         raced = []
 
-        def concurrent_demotion(_mapper, _connection, _target) -> None:
-            if raced:
-                return
+        def concurrent_demotion() -> None:
             raced.append(True)
             with db.engine.connect() as connection:
                 table = User.__table__
                 connection.execute(update(table).where(table.c.id == other.id).values(role="user"))
                 connection.commit()
+            lock_active_admins()
 
-        event.listen(User, "before_update", concurrent_demotion)
-        try:
-            response = client.patch(f"/users/{me['id']}", json={"role": "user"}, headers=admin)
-        finally:
-            event.remove(User, "before_update", concurrent_demotion)
+        monkeypatch.setattr(services, "_lock_active_admins", concurrent_demotion)
+        response = client.patch(f"/users/{me['id']}", json={"role": "user"}, headers=admin)
         assert raced
         assert_problem(response, 409, "last_admin")
         assert client.get(f"/users/{me['id']}", headers=admin).get_json()["role"] == "admin"

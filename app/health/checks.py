@@ -26,9 +26,12 @@ def database_answers() -> bool:
 
 
 def redis_answers() -> bool:
+    """Whether Redis takes a write: a Redis that answers reads but refuses writes (out of
+    memory under noeviction, a read-only replica) cannot record a revocation, so the app
+    is not ready behind it."""
     client = redis_store.client()
     try:
-        return bool(client.ping()) if client is not None else True
+        return bool(client.set(redis_store.key("readyz"), "1", ex=10)) if client else True
     except RedisError as error:
         log.warning("readiness: redis check failed: %s", type(error).__name__)
         return False

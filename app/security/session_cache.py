@@ -8,16 +8,21 @@ needs, read in ONE Redis round trip (MGET of three keys):
     {prefix}user:{uid}:gen   a counter bumped on every change of the user
 
 Why it cannot serve a stale "valid" answer (docs/scaling.md has the long version):
-- A session only ever goes from live to revoked. Revoking writes the revoked state over
-  the entry (a tombstone); a fill after a database read uses SET NX, so a slow request that
-  read the session before the revocation cannot overwrite the tombstone.
-- A user's role and activity can change both ways. A change bumps `gen` and deletes the
-  entry in one transaction; a fill writes only if `gen` is still what the request saw
+- A session only ever goes from live to revoked. Revoking deletes the entry, then writes
+  the revoked state over it (a tombstone); a fill after a database read uses SET NX, so a
+  slow request that read the session before the revocation cannot overwrite the tombstone.
+- A user's role and activity can change both ways. A change deletes the entry, bumps `gen`
+  and deletes the entry again; a fill writes only if `gen` is still what the request saw
   before it read the database (a Lua script, atomic in Redis).
+- Deleting comes first because Redis allows DEL even when it refuses writes (`maxmemory`
+  reached with `noeviction`): readers then miss and ask the database, and their fills fail,
+  which is only a miss again.
 - The refresh token's jti is not cached: a refresh is checked against the database, which
   the rotation has to write anyway.
-- Every entry expires after SESSION_CACHE_TTL seconds: the worst case if Redis could not be
-  told about a change (the change then answers 503, see `RedisUnavailable`).
+- Every entry expires at most SESSION_CACHE_TTL seconds after the database read it came
+  from (a fill subtracts the time the read took). That is the bound when Redis could not be
+  told about a change at all: the change then answers 503, and this process retries the
+  invalidation in the background until it lands or the TTL has passed (cache_retry.py).
 
 When a read fails, this process asks the database directly for the next few seconds
 (READ_PAUSE_SECONDS) instead of paying Redis's timeout on every request; reading the
@@ -31,24 +36,28 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from flask import current_app
+from redis import Redis
 from redis.exceptions import RedisError
 
 from app import redis_store
+from app.security.cache_retry import Retrier
 
 log = logging.getLogger(__name__)
 
 GENERATION_TTL = 86_400
 READ_PAUSE_SECONDS = 5.0
 PAUSED_UNTIL = "wardrobe_session_cache_paused_until"
+RETRIER = "wardrobe_session_cache_retrier"
 
-# KEYS: session, user, generation. ARGV: session json, user json, ttl, generation seen.
+# KEYS: session, user, generation. ARGV: session json, user json, ttl (ms), generation seen.
 FILL_SCRIPT = """
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3], 'NX')
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3], 'NX')
 local generation = redis.call('GET', KEYS[3]) or ''
 if generation == ARGV[4] then
-    redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+    redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 end
 return 1
 """
@@ -79,7 +88,10 @@ class CacheRead:
 
 
 class RedisUnavailable(RuntimeError):
-    """Redis did not take a change; entries may stay stale for up to SESSION_CACHE_TTL."""
+    """Redis did not take a change; entries may stay stale for up to SESSION_CACHE_TTL.
+
+    The change is queued for a background retry before this is raised.
+    """
 
 
 def read(session_id: int, user_id: int) -> CacheRead | None:
@@ -113,13 +125,16 @@ def read(session_id: int, user_id: int) -> CacheRead | None:
     return CacheRead(state, generation)
 
 
-def fill(state: SessionState, *, generation_seen: str) -> None:
-    """Store state just read from the database, unless a change raced past it.
+def fill(state: SessionState, *, generation_seen: str, read_at: float) -> None:
+    """Store state the database gave at `read_at` (time.monotonic()), unless a change raced it.
 
-    A failure is only logged: the next request misses again and asks the database.
+    The entries expire SESSION_CACHE_TTL seconds after `read_at`, not after now: a slow
+    request cannot stretch the window in which an invalidation Redis missed goes unseen.
+    A failure (Redis down, or refusing writes) is only logged: the next request misses again.
     """
     client = redis_store.client()
-    if client is None:
+    ttl_ms = int((_ttl() - (time.monotonic() - read_at)) * 1000)
+    if client is None or ttl_ms <= 0:
         return
     try:
         client.eval(
@@ -128,7 +143,7 @@ def fill(state: SessionState, *, generation_seen: str) -> None:
             *_keys(state.session_id, state.user_id),
             _session_json(state),
             json.dumps({"role": state.role, "is_active": state.is_active}),
-            _ttl(),
+            ttl_ms,
             generation_seen,
         )
     except RedisError as error:
@@ -136,42 +151,78 @@ def fill(state: SessionState, *, generation_seen: str) -> None:
 
 
 def mark_revoked(sessions: list[tuple[int, int, dt.datetime]]) -> None:
-    """Write a tombstone over each (session id, user id, expires_at) just revoked.
+    """Replace each (session id, user id, expires_at) just revoked with a tombstone.
 
-    Raises RedisUnavailable: Redis did not take it (the database already has the revocation).
+    Raises RedisUnavailable: Redis did not take it all (the database has the revocation).
     """
     client = redis_store.client()
     if client is None or not sessions:
         return
-    pipeline = client.pipeline(transaction=False)
-    for session_id, user_id, expires_at in sessions:
-        tombstone = SessionState(session_id, user_id, expires_at, True, "", False)
-        pipeline.set(redis_store.key("session", session_id), _session_json(tombstone), ex=_ttl())
-    _execute(pipeline, "revoke sessions")
+    tombstones = {
+        redis_store.key("session", session_id): _session_json(
+            SessionState(session_id, user_id, expires_at, True, "", False)
+        )
+        for session_id, user_id, expires_at in sessions
+    }
+    _apply(partial(_write_tombstones, client, tombstones, _ttl()), "revoke sessions")
 
 
 def forget_user(user_id: int) -> None:
     """Drop the cached role and activity of a user whose row just changed (commit first).
 
-    Raises RedisUnavailable: Redis did not take it (the database already has the change).
+    Raises RedisUnavailable: Redis did not take it all (the database already has the change).
     """
     client = redis_store.client()
     if client is None:
         return
-    generation_key = redis_store.key("user", user_id, "gen")
-    pipeline = client.pipeline(transaction=True)
+    user_key = redis_store.key("user", user_id)
+    _apply(partial(_forget, client, user_key, f"{user_key}:gen"), "forget user")
+
+
+def _write_tombstones(client: Redis, tombstones: dict[str, str], ttl: int) -> None:
+    """DEL first (allowed when Redis refuses writes), then the tombstones.
+
+    Not a transaction: a command that fails must not stop the others. Raises RedisError.
+    """
+    pipeline = client.pipeline(transaction=False)
+    pipeline.delete(*tombstones)
+    for key, tombstone in tombstones.items():
+        pipeline.set(key, tombstone, ex=ttl)
+    pipeline.execute()
+
+
+def _forget(client: Redis, user_key: str, generation_key: str) -> None:
+    """DEL, bump the generation, DEL again. Raises RedisError.
+
+    Not a transaction, so the first DEL lands even when Redis refuses the INCR (a MULTI
+    would be discarded whole). A fill that ran between the two DELs saw the old generation
+    and may have written the old state; the second DEL removes it, and any later fill sees
+    the new generation and writes nothing.
+    """
+    pipeline = client.pipeline(transaction=False)
+    pipeline.delete(user_key)
     pipeline.incr(generation_key)
     pipeline.expire(generation_key, GENERATION_TTL)
-    pipeline.delete(redis_store.key("user", user_id))
-    _execute(pipeline, "forget user")
+    pipeline.delete(user_key)
+    pipeline.execute()
 
 
-def _execute(pipeline, what: str) -> None:  # noqa: ANN001 - redis Pipeline
+def _apply(write: partial, what: str) -> None:
+    """Run `write` now; if Redis refuses, retry it in the background and raise.
+
+    Raises RedisUnavailable.
+    """
     try:
-        pipeline.execute()
+        write()
     except RedisError as error:
         log.error("session cache: could not %s: %s", what, type(error).__name__)
+        retrier().retry(write, what=what, for_seconds=_ttl())
         raise RedisUnavailable(what) from None
+
+
+def retrier() -> Retrier:
+    """This app's background retrier (one per process)."""
+    return current_app.extensions.setdefault(RETRIER, Retrier())
 
 
 def _keys(session_id: int, user_id: int) -> list[str]:

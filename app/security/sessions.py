@@ -7,19 +7,23 @@ one token exactly one wins and the other is treated as reuse. Ending a session s
 
 With REDIS_URL set, that check is served from Redis (session_cache.py): every change here
 writes the database first, then the cache. If Redis does not take the change, the change
-stays committed and ServiceUnavailable (503) is raised, because other workers may keep
-serving the old state for up to SESSION_CACHE_TTL seconds.
+stays committed, this process retries the cache in the background, and ServiceUnavailable
+(503) is raised, because other workers may keep serving the old state for up to
+SESSION_CACHE_TTL seconds. Repeating the request repairs the cache at once: a revocation
+rewrites the tombstones of sessions revoked within the last SESSION_CACHE_TTL seconds (plus
+a margin for clocks) even when they were revoked already.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, func, literal, or_, select, update
 
 from app import audit
-from app.database import read, utcnow
+from app.database import UTCDateTime, read, utcnow
 from app.errors import RefreshReused, ServiceUnavailable
 from app.extensions import db
 from app.identity.models import AuthSession, User
@@ -28,6 +32,9 @@ from app.security.session_cache import SessionState
 from app.security.tokens import new_jti
 
 USER_AGENT_MAX = 255
+# How far the clocks of two app hosts may disagree: added to SESSION_CACHE_TTL when a retried
+# revocation looks for sessions whose cache entries may still say "live".
+CLOCK_MARGIN_SECONDS = 60
 
 
 def start_session(user: User, *, lifetime_seconds: int, user_agent: str, ip: str) -> AuthSession:
@@ -96,19 +103,31 @@ def revoke_user_sessions(user_id: int, *, reason: str, keep_session_id: int | No
     condition = AuthSession.user_id == user_id
     if keep_session_id is not None:
         condition = condition & (AuthSession.id != keep_session_id)
-    revoke_sessions_where(condition, reason=reason)
-    user_changed(user_id)
+    try:
+        revoke_sessions_where(condition, reason=reason)
+    finally:  # also when the tombstones failed: both are then retried in the background
+        user_changed(user_id)
 
 
 def revoke_sessions_where(condition, *, reason: str) -> None:  # noqa: ANN001 - SQL expression
     """Revoke the matching live sessions in the database, commit, then in the cache.
 
+    Matching sessions revoked recently (within SESSION_CACHE_TTL plus CLOCK_MARGIN_SECONDS)
+    are returned too, their revocation kept as it was: a retry after a 503 rewrites their
+    tombstones, where the UPDATE alone would match nothing and leave the cache stale.
     Raises ServiceUnavailable: committed, but Redis did not take the tombstones.
     """
+    now = utcnow()
+    recently = now - dt.timedelta(
+        seconds=current_app.config["SESSION_CACHE_TTL"] + CLOCK_MARGIN_SECONDS
+    )
     revoked = db.session.execute(
         update(AuthSession)
-        .where(condition, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revoked_reason=reason)
+        .where(condition, or_(AuthSession.revoked_at.is_(None), AuthSession.revoked_at > recently))
+        .values(
+            revoked_at=func.coalesce(AuthSession.revoked_at, literal(now, UTCDateTime())),
+            revoked_reason=func.coalesce(AuthSession.revoked_reason, reason),
+        )
         .returning(AuthSession.id, AuthSession.user_id, AuthSession.expires_at)
         .execution_options(synchronize_session=False)
     ).all()
@@ -132,8 +151,9 @@ def _tell_cache(change, *args) -> None:  # noqa: ANN001, ANN002 - a session_cach
         change(*args)
     except session_cache.RedisUnavailable:
         raise ServiceUnavailable(
-            "The change is saved, but the session cache did not answer: it may take up to "
-            f"{current_app.config['SESSION_CACHE_TTL']} seconds to apply everywhere."
+            "The change is saved, but the session cache did not take it: it takes effect "
+            f"everywhere within {current_app.config['SESSION_CACHE_TTL']} seconds at most "
+            "(sooner if you repeat the request once the service is back)."
         ) from None
 
 
@@ -196,6 +216,7 @@ def load_session_state(
     cached = None if fresh else session_cache.read(session_id, user_id)
     if cached is not None and cached.state is not None:
         return cached.state
+    read_at = time.monotonic()
     row = read(SESSION_AND_USER, {"session_id": session_id}).first()
     if row is None:
         return None
@@ -209,7 +230,7 @@ def load_session_state(
         refresh_jti=row.refresh_jti,
     )
     if cached is not None:
-        session_cache.fill(state, generation_seen=cached.generation)
+        session_cache.fill(state, generation_seen=cached.generation, read_at=read_at)
     return state
 
 

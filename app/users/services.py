@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, or_, select
 
 from app import audit
 from app.database import LIKE_ESCAPE, like_escaped
-from app.errors import LastAdmin, NotFound
+from app.errors import LastAdmin, NotFound, ServiceUnavailable
 from app.extensions import db
 from app.identity.models import USER_PUBLIC_COLUMNS, User
 from app.identity.passwords import check_password_policy, passwords
@@ -110,8 +110,10 @@ def update_user(
 
     A new role makes the user's access tokens stale at once (authentication compares the
     token's role claim with the row); their refresh token still works and yields the new
-    role. A deactivation ends every session of the user in the same commit; a reactivation
-    brings none back. Each is audited (user_deactivated, user_activated, role_changed).
+    role. A deactivation ends every session of the user in the same commit; repeating it
+    ends them again in the cache (the repair after a 503), but is audited once. A
+    reactivation brings no session back. Each change is audited (user_deactivated,
+    user_activated, role_changed).
     Raises NotFound: no user has this id.
     Raises LastAdmin: the change would leave no active admin.
     Raises ServiceUnavailable: saved, but the session cache (Redis) did not take the change.
@@ -119,46 +121,73 @@ def update_user(
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No user has this id.")
-    old_role = user.role
-    stops_being_admin = (
-        user.role == "admin" and user.is_active and (role == "user" or is_active is False)
-    )
-    deactivated = user.is_active and is_active is False
-    activated = not user.is_active and is_active is True
+    if _is_active_admin(user) and (role == "user" or is_active is False):
+        _lock_active_admins()
+        db.session.refresh(user)  # another demotion may have committed while we waited
+    old_role, was_active = user.role, user.is_active
+    stops_being_admin = _is_active_admin(user) and (role == "user" or is_active is False)
     for field, value in (("role", role), ("is_active", is_active), ("name", name)):
         if value is not None:
             setattr(user, field, value)
     if stops_being_admin:
-        # Write first, then look. The UPDATE takes SQLite's write lock (a row lock on
-        # PostgreSQL), so a concurrent demotion has either committed before the check below
-        # sees it, or waits for this transaction: two admins demoting each other at the
-        # same moment cannot both succeed.
+        # Write, then look: on SQLite the UPDATE takes the write lock, so a concurrent
+        # demotion has either committed before the check below sees it, or waits.
         db.session.flush()
         if not _another_active_admin(user.id):
             db.session.rollback()
             raise LastAdmin("Promote another user to admin first.")
-    if deactivated:
-        sessions.revoke_user_sessions(user.id, reason="deactivated")  # commits the row too
+    not_cached = _commit_and_tell_cache(user.id, deactivating=is_active is False)
+    if was_active and not user.is_active:
         audit.record("user_deactivated", user_id=user.id)
-    else:
-        db.session.commit()
-    sessions.user_changed(user.id)
     if user.role != old_role:
         audit.record("role_changed", user_id=user.id, old=old_role, new=user.role)
-    if activated:
+    if not was_active and user.is_active:
         audit.record("user_activated", user_id=user.id)
+    if not_cached is not None:
+        raise not_cached
     return user
 
 
-def _another_active_admin(user_id: int) -> bool:
-    """Whether an active admin other than `user_id` exists.
+def _commit_and_tell_cache(user_id: int, *, deactivating: bool) -> ServiceUnavailable | None:
+    """Commit the user's row (and end their sessions when deactivating), then the cache.
 
-    FOR UPDATE matters on PostgreSQL, where a plain read would not see (or wait for) another
-    transaction's uncommitted demotion; SQLite ignores it and needs no more.
+    Returns the ServiceUnavailable to raise once the change is audited: it is committed,
+    but the session cache (Redis) did not take it.
     """
-    statement = (
+    try:
+        if deactivating:  # every time, so that repeating it repairs the cache
+            sessions.revoke_user_sessions(user_id, reason="deactivated")  # commits the row
+        else:
+            db.session.commit()
+            sessions.user_changed(user_id)
+    except ServiceUnavailable as error:
+        return error
+    return None
+
+
+def _is_active_admin(user: User) -> bool:
+    return user.role == "admin" and user.is_active
+
+
+def _lock_active_admins() -> None:
+    """Lock every active admin row, in id order, before a change that may remove one.
+
+    On PostgreSQL, two admins demoting each other at once used to lock their own row first
+    and then the other's, and deadlocked (503). Taking all the locks in one order makes the
+    second wait for the first, then see its commit and answer 409 last_admin. SQLite
+    ignores FOR UPDATE; its single writer needs no more.
+    """
+    db.session.execute(
         select(User.id)
-        .where(User.role == "admin", User.is_active.is_(True), User.id != user_id)
+        .where(User.role == "admin", User.is_active.is_(True))
+        .order_by(User.id)
         .with_for_update()
+    ).all()
+
+
+def _another_active_admin(user_id: int) -> bool:
+    """Whether an active admin other than `user_id` exists (rows locked by the caller)."""
+    statement = select(User.id).where(
+        User.role == "admin", User.is_active.is_(True), User.id != user_id
     )
     return db.session.execute(statement).first() is not None
