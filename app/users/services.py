@@ -137,15 +137,20 @@ def update_user(
             db.session.rollback()
             raise LastAdmin("Promote another user to admin first.")
     not_cached = _commit_and_tell_cache(user.id, deactivating=is_active is False)
-    if was_active and not user.is_active:
-        audit.record("user_deactivated", user_id=user.id)
-    if user.role != old_role:
-        audit.record("role_changed", user_id=user.id, old=old_role, new=user.role)
-    if not was_active and user.is_active:
-        audit.record("user_activated", user_id=user.id)
+    _audit_user_change(user, old_role=old_role, was_active=was_active)
     if not_cached is not None:
         raise not_cached
     return user
+
+
+def _audit_user_change(user: User, *, old_role: str, was_active: bool) -> None:
+    """One event per real change: repeating a PATCH that changes nothing writes none."""
+    if was_active and not user.is_active:
+        audit.record("user_deactivated", user_id=user.id)
+    if not was_active and user.is_active:
+        audit.record("user_activated", user_id=user.id)
+    if user.role != old_role:
+        audit.record("role_changed", user_id=user.id, old=old_role, new=user.role)
 
 
 def _commit_and_tell_cache(user_id: int, *, deactivating: bool) -> ServiceUnavailable | None:
