@@ -15,8 +15,12 @@ Inside a request that presented a valid token, every event also names the caller
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import g, has_app_context
+
+from app.errors import SavedNotYetEverywhere
 
 log = logging.getLogger("wardrobe.audit")
 
@@ -27,3 +31,19 @@ def record(event: str, **fields: str | int | None) -> None:
     if principal is not None:
         fields.setdefault("actor_id", principal.user_id)
     log.info("audit %s", event, extra={"audit": {"event": event, **fields}})
+
+
+@contextmanager
+def recorded(event: str, **fields: str | int | None) -> Iterator[None]:
+    """Record `event` once the block's change is committed.
+
+    Also when only the session cache failed to follow (SavedNotYetEverywhere, a 503): the
+    change stands in the database, so the trail must show it. Any other error means the
+    change did not happen, and nothing is recorded.
+    """
+    try:
+        yield
+    except SavedNotYetEverywhere:
+        record(event, **fields)
+        raise
+    record(event, **fields)

@@ -127,6 +127,15 @@ class ServiceUnavailable(ApiError):
     status, code, title = 503, "service_unavailable", "Service unavailable"
 
 
+class SavedNotYetEverywhere(ServiceUnavailable):
+    """503 for a change that IS committed, but that the session cache (Redis) did not take.
+
+    Other workers may serve the old state until their cached entries expire, so the client
+    is told to expect it within SESSION_CACHE_TTL seconds, or at once if it repeats the request.
+    The change happened: it is audited like a success (`audit.recorded`).
+    """
+
+
 # Codes for errors raised by Flask, Werkzeug, webargs or flask-limiter, by status.
 HTTP_STATUS_CODES = {
     400: "malformed_json",

@@ -13,6 +13,7 @@ reached at all, and at once after the change is repeated on a worker that reache
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -272,6 +273,25 @@ def test_a_worker_cut_off_for_good_leaves_a_window_of_one_ttl_at_most(
         assert time.monotonic() - answered <= ttl, "accepted after SESSION_CACHE_TTL"
         time.sleep(0.05)
     assert not accepted(victim_result(other_worker, scene, how))
+
+
+AUDITED_AS = {
+    "logout": "logout",
+    "logout-all": "logout_all",
+    "password": "password_changed",
+    "deactivate": "user_deactivated",
+    "demote": "role_changed",
+}
+
+
+@pytest.mark.parametrize("how", CHANGES)
+def test_a_change_answered_503_is_still_audited(how, client, scene, proxy, caplog):
+    """The 503 says the change is saved: the audit trail must show it too."""
+    caplog.set_level(logging.INFO, logger="wardrobe.audit")
+    proxy.stop()
+    assert_says_saved_within(change(client, scene, how), LONG_TTL)
+    events = [getattr(record, "audit", {}).get("event") for record in caplog.records]
+    assert events.count(AUDITED_AS[how]) == 1
 
 
 def test_the_window_is_ten_seconds_by_default(monkeypatch):

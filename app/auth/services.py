@@ -109,13 +109,13 @@ def refresh_tokens(principal: Principal, *, client: ClientInfo) -> TokenPair:
 
 
 def log_out(principal: Principal) -> None:
-    sessions.revoke_session(principal.session_id, reason="logout")
-    audit.record("logout", user_id=principal.user_id, session_id=principal.session_id)
+    with audit.recorded("logout", user_id=principal.user_id, session_id=principal.session_id):
+        sessions.revoke_session(principal.session_id, reason="logout")
 
 
 def log_out_everywhere(principal: Principal) -> None:
-    sessions.revoke_user_sessions(principal.user_id, reason="logout_all")
-    audit.record("logout_all", user_id=principal.user_id, session_id=principal.session_id)
+    with audit.recorded("logout_all", user_id=principal.user_id, session_id=principal.session_id):
+        sessions.revoke_user_sessions(principal.user_id, reason="logout_all")
 
 
 def list_sessions(principal: Principal) -> list[dict]:
@@ -140,8 +140,8 @@ def end_session(principal: Principal, session_id: int) -> None:
     session = sessions.find_live_session(session_id, user_id=principal.user_id)
     if session is None:
         raise NotFound("No live session of yours has this id.")
-    sessions.revoke_session(session.id, reason="ended_by_user")
-    audit.record("session_ended", user_id=principal.user_id, session_id=session.id)
+    with audit.recorded("session_ended", user_id=principal.user_id, session_id=session.id):
+        sessions.revoke_session(session.id, reason="ended_by_user")
 
 
 def change_password(principal: Principal, *, current_password: str, new_password: str) -> None:
@@ -156,7 +156,7 @@ def change_password(principal: Principal, *, current_password: str, new_password
     check_password_policy(new_password, email=user.email, field="new_password")
     user.password_hash = passwords().hash(new_password)
     # One commit: the new hash and the revocations land together or not at all.
-    sessions.revoke_user_sessions(
-        user.id, reason="password_changed", keep_session_id=principal.session_id
-    )
-    audit.record("password_changed", user_id=user.id, session_id=principal.session_id)
+    with audit.recorded("password_changed", user_id=user.id, session_id=principal.session_id):
+        sessions.revoke_user_sessions(
+            user.id, reason="password_changed", keep_session_id=principal.session_id
+        )

@@ -91,8 +91,8 @@ def authenticate(expected_type: str = ACCESS) -> Principal:
     if utcnow() >= state.expires_at:
         raise TokenExpired("This session reached its maximum lifetime; log in again.")
     if expected_type == REFRESH and claims.jti != state.refresh_jti:
-        sessions.revoke_session(state.session_id, reason="refresh_reused")
-        audit.record("refresh_reused", user_id=state.user_id, session_id=state.session_id)
+        with audit.recorded("refresh_reused", user_id=state.user_id, session_id=state.session_id):
+            sessions.revoke_session(state.session_id, reason="refresh_reused")
         raise RefreshReused("This refresh token was already used; the session is now ended.")
     if expected_type == ACCESS and claims.role != state.role:
         raise TokenStale("Your role has changed; refresh your token.")

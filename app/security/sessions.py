@@ -7,7 +7,7 @@ one token exactly one wins and the other is treated as reuse. Ending a session s
 
 With REDIS_URL set, that check is served from Redis (session_cache.py): every change here
 writes the database first, then the cache. If Redis does not take the change, the change
-stays committed, this process retries the cache in the background, and ServiceUnavailable
+stays committed, this process retries the cache in the background, and SavedNotYetEverywhere
 (503) is raised, because other workers may keep serving the old state for up to
 SESSION_CACHE_TTL seconds. Repeating the request repairs the cache at once: a revocation
 rewrites the tombstones of sessions revoked within the last SESSION_CACHE_TTL seconds (plus
@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, delete, func, literal, or_, select, update
 
 from app import audit
 from app.database import UTCDateTime, read, utcnow
-from app.errors import RefreshReused, ServiceUnavailable
+from app.errors import RefreshReused, SavedNotYetEverywhere
 from app.extensions import db
 from app.identity.models import AuthSession, User
 from app.security import session_cache
@@ -80,8 +80,10 @@ def rotate_refresh_token(
         .execution_options(synchronize_session=False)
     ).rowcount
     if swapped != 1:
-        revoke_session(session_id, reason="refresh_reused")
-        audit.record("refresh_reused", session_id=session_id, detail="lost a concurrent refresh")
+        with audit.recorded(
+            "refresh_reused", session_id=session_id, detail="lost a concurrent refresh"
+        ):
+            revoke_session(session_id, reason="refresh_reused")
         raise RefreshReused("This refresh token was already used; the session is now ended.")
     db.session.commit()
     # populate_existing: the UPDATE bypassed the identity map, so reread even a loaded row.
@@ -98,7 +100,7 @@ def revoke_user_sessions(user_id: int, *, reason: str, keep_session_id: int | No
 
     Also drops the user's cached role and activity: a deactivation ends every session even if
     the caller forgets `user_changed`.
-    Raises ServiceUnavailable: committed, but Redis did not take the change.
+    Raises SavedNotYetEverywhere: committed, but Redis did not take the change.
     """
     condition = AuthSession.user_id == user_id
     if keep_session_id is not None:
@@ -115,7 +117,7 @@ def revoke_sessions_where(condition, *, reason: str) -> None:  # noqa: ANN001 - 
     Matching sessions revoked recently (within SESSION_CACHE_TTL plus CLOCK_MARGIN_SECONDS)
     are returned too, their revocation kept as it was: a retry after a 503 rewrites their
     tombstones, where the UPDATE alone would match nothing and leave the cache stale.
-    Raises ServiceUnavailable: committed, but Redis did not take the tombstones.
+    Raises SavedNotYetEverywhere: committed, but Redis did not take the tombstones.
     """
     now = utcnow()
     recently = now - dt.timedelta(
@@ -141,7 +143,7 @@ def user_changed(user_id: int) -> None:
     Access tokens are checked against the new role at once on every worker. Deactivating or
     deleting a user also needs `revoke_user_sessions` (before deleting: it marks the
     sessions revoked in the cache too).
-    Raises ServiceUnavailable: committed, but Redis did not take the change.
+    Raises SavedNotYetEverywhere: committed, but Redis did not take the change.
     """
     _tell_cache(session_cache.forget_user, user_id)
 
@@ -150,7 +152,7 @@ def _tell_cache(change, *args) -> None:  # noqa: ANN001, ANN002 - a session_cach
     try:
         change(*args)
     except session_cache.RedisUnavailable:
-        raise ServiceUnavailable(
+        raise SavedNotYetEverywhere(
             "The change is saved, but the session cache did not take it: it takes effect "
             f"everywhere within {current_app.config['SESSION_CACHE_TTL']} seconds at most "
             "(sooner if you repeat the request once the service is back)."

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, or_, select
 
 from app import audit
 from app.database import LIKE_ESCAPE, like_escaped
-from app.errors import LastAdmin, NotFound, ServiceUnavailable
+from app.errors import LastAdmin, NotFound, SavedNotYetEverywhere
 from app.extensions import db
 from app.identity.models import USER_PUBLIC_COLUMNS, User
 from app.identity.passwords import check_password_policy, passwords
@@ -31,7 +31,7 @@ def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, 
     Returns the user and whether it was created.
     Raises ValidationFailed: the password breaks the policy.
     Raises ValueError: a new user needs a password.
-    Raises ServiceUnavailable: saved, but the session cache (Redis) did not take the change.
+    Raises SavedNotYetEverywhere: saved, but the session cache (Redis) did not take the change.
     """
     user = find_user_by_email(email)
     if user is None and password is None:
@@ -45,21 +45,28 @@ def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, 
         audit.record("admin_created", user_id=user.id, via="cli")
         return user, True
     was_role, was_active = user.role, user.is_active
-    if not was_active:
-        sessions.revoke_user_sessions(user.id, reason="deactivated")
     user.role, user.is_active = "admin", True
-    if password is None:
-        db.session.commit()
-        sessions.user_changed(user.id)
-    else:
+    if password is not None:
         user.password_hash = passwords().hash(password)
-        sessions.revoke_user_sessions(user.id, reason="password_set")  # commits the hash too
+    end_sessions_because = (
+        "password_set" if password is not None else None if was_active else "deactivated"
+    )
+    try:
+        _commit_and_tell_cache(user.id, end_sessions_because=end_sessions_because)
+    except SavedNotYetEverywhere:
+        _audit_promotion(user, was_role=was_role, was_active=was_active, password=password)
+        raise
+    _audit_promotion(user, was_role=was_role, was_active=was_active, password=password)
+    return user, False
+
+
+def _audit_promotion(user: User, *, was_role: str, was_active: bool, password: str | None) -> None:
+    if password is not None:
         audit.record("password_set", user_id=user.id, via="cli")
     if was_role != "admin":
         audit.record("role_changed", user_id=user.id, old=was_role, new="admin", via="cli")
     if not was_active:
         audit.record("user_activated", user_id=user.id, via="cli")
-    return user, False
 
 
 _users = User.__table__.c
@@ -116,7 +123,7 @@ def update_user(
     user_activated, role_changed).
     Raises NotFound: no user has this id.
     Raises LastAdmin: the change would leave no active admin.
-    Raises ServiceUnavailable: saved, but the session cache (Redis) did not take the change.
+    Raises SavedNotYetEverywhere: saved, but the session cache (Redis) did not take the change.
     """
     user = db.session.get(User, user_id)
     if user is None:
@@ -136,10 +143,13 @@ def update_user(
         if not _another_active_admin(user.id):
             db.session.rollback()
             raise LastAdmin("Promote another user to admin first.")
-    not_cached = _commit_and_tell_cache(user.id, deactivating=is_active is False)
+    try:
+        ended = "deactivated" if is_active is False else None  # every time: repairs the cache
+        _commit_and_tell_cache(user.id, end_sessions_because=ended)
+    except SavedNotYetEverywhere:
+        _audit_user_change(user, old_role=old_role, was_active=was_active)
+        raise
     _audit_user_change(user, old_role=old_role, was_active=was_active)
-    if not_cached is not None:
-        raise not_cached
     return user
 
 
@@ -153,21 +163,18 @@ def _audit_user_change(user: User, *, old_role: str, was_active: bool) -> None:
         audit.record("role_changed", user_id=user.id, old=old_role, new=user.role)
 
 
-def _commit_and_tell_cache(user_id: int, *, deactivating: bool) -> ServiceUnavailable | None:
-    """Commit the user's row (and end their sessions when deactivating), then the cache.
+def _commit_and_tell_cache(user_id: int, *, end_sessions_because: str | None) -> None:
+    """Commit the user's row, ending every session of theirs when given a reason, then the cache.
 
-    Returns the ServiceUnavailable to raise once the change is audited: it is committed,
-    but the session cache (Redis) did not take it.
+    Ending them again when they were ended already costs nothing and repairs a cache that
+    missed it (the retry after a 503).
+    Raises SavedNotYetEverywhere: committed, but the session cache (Redis) did not take it.
     """
-    try:
-        if deactivating:  # every time, so that repeating it repairs the cache
-            sessions.revoke_user_sessions(user_id, reason="deactivated")  # commits the row
-        else:
-            db.session.commit()
-            sessions.user_changed(user_id)
-    except ServiceUnavailable as error:
-        return error
-    return None
+    if end_sessions_because is not None:
+        sessions.revoke_user_sessions(user_id, reason=end_sessions_because)  # commits the row
+    else:
+        db.session.commit()
+        sessions.user_changed(user_id)
 
 
 def _is_active_admin(user: User) -> bool:
