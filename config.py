@@ -186,7 +186,7 @@ class Config:
     JWT_HEADER_TYPE = "Bearer"
     # Tokens travel in the Authorization header only, so no cookie CSRF claim in them.
     JWT_COOKIE_CSRF_PROTECT = False
-    # Never let a broken limiter storage silently switch limiting off (SECURITY.md).
+    # Never let a broken limiter storage silently switch limiting off (docs/security.md).
     RATELIMIT_SWALLOW_ERRORS = False
     # flask-limiter's headers would put Retry-After on every response, even a 200; our 429
     # handler (app/errors.py) sets it where it belongs.

@@ -3,7 +3,7 @@
 Services raise the domain exceptions below; they never build responses. The handlers
 registered here turn those, Werkzeug's HTTP errors, webargs' validation errors,
 flask-limiter's 429, flask-jwt-extended's failures and anything unexpected into
-`application/problem+json` with a stable `code` (API.md section 1).
+`application/problem+json` with a stable `code` (docs/api.md).
 """
 
 from __future__ import annotations
@@ -279,7 +279,7 @@ def register_jwt_loaders() -> None:
 
     Our routes authenticate through app.security.authentication, which raises the exceptions
     above; these loaders only matter if someone uses `@jwt_required` directly. Their defaults
-    answer `{"msg": ...}` with 422 or 400 and echo the token's `sub` (SECURITY.md).
+    answer `{"msg": ...}` with 422 or 400 and echo the token's `sub` (docs/security.md).
     """
 
     def as_response(error_class: type[ApiError]):
