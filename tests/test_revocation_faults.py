@@ -215,6 +215,21 @@ def test_a_redis_that_refuses_writes_is_not_ready_and_never_a_500(client, other_
     assert_problem(other_worker.post("/auth/login", json=login), 401, "invalid_credentials")
 
 
+@pytest.mark.parametrize("how", [how for how in CHANGES if how != "password"])
+def test_with_redis_a_read_only_replica_a_change_is_refused_everywhere_at_once(
+    how, client, other_worker, scene, redis
+):
+    """A replica refuses DEL too, so the entries stay; but no worker may read them now."""
+    warm(scene, how, client, other_worker)
+    redis.execute_command("REPLICAOF", "127.0.0.1", str(backends.CLOSED_PORT))
+    try:
+        assert_says_saved_within(change(client, scene, how), LONG_TTL)
+        for worker in (other_worker, client):
+            assert not accepted(victim_result(worker, scene, how))
+    finally:
+        redis.execute_command("REPLICAOF", "NO", "ONE")
+
+
 def test_a_read_only_replica_is_not_ready_and_never_a_500(client, other_worker, redis):
     login = {"email": "nobody@example.com", "password": "whatever123"}
     redis.execute_command("REPLICAOF", "127.0.0.1", str(backends.CLOSED_PORT))

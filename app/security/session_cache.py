@@ -1,7 +1,7 @@
 """Session and user state in Redis, so checking an access token costs no database query.
 
 The database stays the source of truth; this is a cache of the few facts `authenticate`
-needs, read in ONE Redis round trip (MGET of three keys):
+needs, read in ONE Redis round trip (a script that MGETs three keys):
 
     {prefix}session:{sid}    {"user_id", "expires_at", "revoked"}   TTL SESSION_CACHE_TTL
     {prefix}user:{uid}       {"role", "is_active"}                  TTL SESSION_CACHE_TTL
@@ -17,6 +17,10 @@ Why it cannot serve a stale "valid" answer (docs/scaling.md has the long version
 - Deleting comes first because Redis allows DEL even when it refuses writes (`maxmemory`
   reached with `noeviction`): readers then miss and ask the database, and their fills fail,
   which is only a miss again.
+- The read itself is a script without the `no-writes` flag, which Redis refuses to run
+  whenever it refuses writes (out of memory, or a read-only replica, which refuses DEL
+  too). So a Redis that could not take a revocation never answers a read with the entry the
+  revocation meant to replace: every worker asks the database instead.
 - The refresh token's jti is not cached: a refresh is checked against the database, which
   the rotation has to write anyway.
 - Every entry expires at most SESSION_CACHE_TTL seconds after the database read it came
@@ -40,6 +44,7 @@ from functools import partial
 
 from flask import current_app
 from redis import Redis
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 
 from app import redis_store
@@ -51,6 +56,11 @@ GENERATION_TTL = 86_400
 READ_PAUSE_SECONDS = 5.0
 PAUSED_UNTIL = "wardrobe_session_cache_paused_until"
 RETRIER = "wardrobe_session_cache_retrier"
+READER = "wardrobe_session_cache_reader"
+
+# Redis runs a script that has a shebang but no `no-writes` / `allow-oom` flag only while it
+# takes writes: out of memory or as a read-only replica it refuses it (OOM / READONLY error).
+READ_SCRIPT = "#!lua\nreturn redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])"
 
 # KEYS: session, user, generation. ARGV: session json, user json, ttl (ms), generation seen.
 FILL_SCRIPT = """
@@ -105,7 +115,7 @@ def read(session_id: int, user_id: int) -> CacheRead | None:
         return None
     keys = _keys(session_id, user_id)
     try:
-        raw_session, raw_user, generation = client.mget(keys)
+        raw_session, raw_user, generation = _reader(client)(keys=keys)
     except RedisError as error:
         log.warning("session cache read failed, using the database: %s", type(error).__name__)
         current_app.extensions[PAUSED_UNTIL] = time.monotonic() + READ_PAUSE_SECONDS
@@ -218,6 +228,14 @@ def _apply(write: partial, what: str) -> None:
         log.error("session cache: could not %s: %s", what, type(error).__name__)
         retrier().retry(write, what=what, for_seconds=_ttl())
         raise RedisUnavailable(what) from None
+
+
+def _reader(client: Redis) -> Script:
+    """READ_SCRIPT bound to this app's client, registered once (EVALSHA from then on)."""
+    reader = current_app.extensions.get(READER)
+    if reader is None:
+        reader = current_app.extensions[READER] = client.register_script(READ_SCRIPT)
+    return reader
 
 
 def retrier() -> Retrier:
