@@ -1,7 +1,8 @@
-# Wardrobe API. `make run` serves on http://127.0.0.1:8000; `make test` runs every test but
-# the browser check, which `make e2e` runs. All create .venv and install what is missing first;
-# nothing else is needed but Python 3.11+ (and, for `make e2e`, Debian's chromium, installed
-# by it when run as root).
+# Wardrobe API. `make run` serves on http://127.0.0.1:8000 (`make run PORT=8001` for another
+# port); `make test` runs every test but the browser check, which `make e2e` runs. All create
+# .venv and install what is missing first; nothing else is needed but Python 3.11+ (checked
+# before .venv is made; `make PYTHON=python3.12 ...` picks another) and, for `make e2e`,
+# Debian's chromium, installed by it when run as root.
 
 PYTHON ?= python3
 VENV := .venv
@@ -15,6 +16,11 @@ CHROMIUM ?= /usr/bin/chromium
 
 # The stamp files re-run pip only when a requirements file changes.
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		echo "Wardrobe API needs Python 3.11+, but $(PYTHON) is" \
+			"$$(command -v $(PYTHON) >/dev/null && $(PYTHON) -V 2>&1 || echo 'not found'):" \
+			"pass another, e.g. make PYTHON=python3.12" >&2; \
+		exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -24,15 +30,24 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $@ $(VENV)/.installed
+	touch $@ $(VENV)/.installed $(VENV)/.installed-examples
+
+# What examples/client.py needs beyond the app (requests), at the versions requirements-dev.txt
+# pins, without the test tools: `make run` installs it, so the examples run against it.
+$(VENV)/.installed-examples: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt -c requirements-dev.txt requests
+	touch $@
 
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
 
-run: migrate
+run: migrate $(VENV)/.installed-examples
 	@echo "Wardrobe API on http://$(HOST):$(PORT)  (Swagger UI: http://$(HOST):$(PORT)/docs)"
+	@echo "Port taken?      make run PORT=8001  (or any free port)"
 	@echo "Make an admin:   $(FLASK) create-admin admin@example.com"
 	@echo "Demo clothes:    $(FLASK) seed-demo --count 50"
+	@echo "Examples:        examples/walkthrough.sh http://$(HOST):$(PORT)"
+	@echo "                 $(BIN)/python examples/client.py http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev
