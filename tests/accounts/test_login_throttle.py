@@ -13,8 +13,10 @@ import sys
 
 import pytest
 
-from tests.conftest import PASSWORD, TEST_SECRETS, assert_problem
-from tests.live_server import PROJECT_ROOT
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem
+from tests.support.paths import ROOT
+from tests.support.settings import TEST_SECRETS
 
 LIMITS = {"LOGIN_ACCOUNT_RATE_LIMIT": "3 per minute", "LOGIN_RATE_LIMIT": "100 per minute"}
 HOME = "192.0.2.10"  # where the owner has logged in before
@@ -156,7 +158,7 @@ def test_two_processes_on_one_redis_see_one_count(
         input=json.dumps({"config": settings, "email": "ada@example.com", "count": 2}),
         capture_output=True,
         text=True,
-        cwd=PROJECT_ROOT,
+        cwd=ROOT,
         timeout=60,
         check=True,
     )

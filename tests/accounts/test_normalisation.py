@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.identity.models import User
-from tests.conftest import PASSWORD, assert_problem, bearer
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem, bearer
 
 ADA = "ada@example.com"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD, assert_problem, bearer
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem, bearer
 
 LIMITS = {"LOGIN_RATE_LIMIT": "3 per minute", "REGISTER_RATE_LIMIT": "3 per minute"}
 

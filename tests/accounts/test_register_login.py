@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.identity.models import User
 from config import DevelopmentConfig, ProductionConfig
-from tests.conftest import PASSWORD, assert_problem, claims_of
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem
+from tests.support.tokens import claims_of
 
 GOOD = {"email": "ada@example.com", "password": "a long passphrase", "name": "Ada"}
 

@@ -11,7 +11,8 @@ from sqlalchemy import update
 from app.extensions import db
 from app.identity.models import User
 from app.users import services
-from tests.conftest import PASSWORD, assert_problem, bearer
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem, bearer
 
 
 @pytest.fixture

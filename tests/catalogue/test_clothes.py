@@ -8,7 +8,7 @@ from sqlalchemy import event, update
 from app.clothes.models import ClothingItem
 from app.database import utcnow
 from app.extensions import db
-from tests.conftest import assert_problem
+from tests.support.http import assert_problem
 
 ITEM = {"name": "Linen Shirt", "category": "tops", "size": "M", "color": "White", "price": 39.9}
 FULL_ITEM = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import assert_problem
+from tests.support.http import assert_problem
 
 ITEM = {"name": "Linen Shirt", "category": "tops", "size": "M", "color": "White", "price": "39.90"}
 URL_500 = "https://e.com/" + "a" * (500 - len("https://e.com/"))

@@ -20,7 +20,8 @@ from app.clothes.models import ClothingItem
 from app.clothes.services import CLOTHES
 from app.extensions import db
 from app.pagination import MAC_PURPOSE, Listing
-from tests.conftest import TEST_SECRETS, assert_problem
+from tests.support.http import assert_problem
+from tests.support.settings import TEST_SECRETS
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 SORTS = ["id", "-id", "name", "-name", "price", "-price", "created_at", "-created_at"]

@@ -29,8 +29,9 @@ import json
 
 import pytest
 
-from tests.conftest import PASSWORD, assert_problem, bearer
-from tests.helpers import snapshot
+from tests.support.data import PASSWORD
+from tests.support.database import snapshot
+from tests.support.http import assert_problem, bearer
 
 ITEM = {"name": "Linen Shirt", "category": "tops", "size": "M", "color": "White", "price": "9.90"}
 ITEM_TEXT = ["name", "category", "size", "color", "description", "photo_url"]

@@ -26,8 +26,8 @@ import pytest
 from marshmallow import fields
 
 from app.parsing import Blueprint, QueryArgsSchema
-from tests.conftest import assert_problem, bearer
-from tests.helpers import INVALID_CHALLENGE, snapshot
+from tests.support.database import snapshot
+from tests.support.http import INVALID_CHALLENGE, assert_problem, bearer
 
 INJECTIONS = ["' OR 1=1 --", "{{7*7}}", "${7*7}", "%s", "../../etc/passwd", "1; DROP TABLE clothes"]
 ODD_TEXT = ["\u202eevil", "zero\u200bwidth", "👗🧥", "e\u0301", "%s {{7*7}}", "' OR 1=1 --"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import assert_problem
+from tests.support.http import assert_problem
 
 ALLOWED = "https://app.example"
 

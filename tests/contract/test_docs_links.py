@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
 DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 LINK = re.compile(r"\[`?([^\]`]+?)`?\]\(([^)#\s]+)(#[^)]*)?\)")
 CODE_NAME = re.compile(r"^(?:[A-Za-z_][\w]*\.)?([A-Za-z_]\w*)(?:\(\))?$")

@@ -13,7 +13,9 @@ from marshmallow import Schema, fields
 from app.fields import Text
 from app.parsing import Blueprint
 from app.security.authorization import public
-from tests.conftest import PASSWORD, assert_problem, bearer, claims_of
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem, bearer
+from tests.support.tokens import claims_of
 
 REGISTER = {"email": "ada@example.com", "password": "a long passphrase"}
 

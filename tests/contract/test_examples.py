@@ -18,13 +18,14 @@ import pytest
 import requests
 
 from examples.client import ApiError, WardrobeClient
-from tests.conftest import PASSWORD
-from tests.live_server import PROJECT_ROOT, LiveServer, run_live_server
+from tests.support.data import PASSWORD
+from tests.support.live_server import LiveServer, run_live_server
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
-WALKTHROUGH = PROJECT_ROOT / "examples" / "walkthrough.sh"
-CLIENT = PROJECT_ROOT / "examples" / "client.py"
+WALKTHROUGH = ROOT / "examples" / "walkthrough.sh"
+CLIENT = ROOT / "examples" / "client.py"
 LOGIN_LIMIT_WINDOW = 2  # seconds: LOGIN_RATE_LIMIT of the rate-limited server below
 # flask-limiter rounds the window's end up to the next whole second, so Retry-After may
 # exceed the window by up to one second (never too early, which is what matters).

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import bearer
+from tests.support.http import bearer
 
 FIELDS = ["email", "password", "name", "current_password", "new_password", "role", "id"]
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD, bearer, claims_of
+from tests.support.data import PASSWORD
+from tests.support.http import bearer
+from tests.support.tokens import claims_of
 
 ALLOWED = "https://app.example.com"
 

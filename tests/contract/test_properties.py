@@ -27,7 +27,7 @@ from app.clothes.schemas import Price
 from app.fields import Email, rfc3339
 from app.identity.passwords import MAX_LENGTH, MIN_LENGTH, common_passwords, password_problems
 from app.pagination import decode_cursor, encode_cursor
-from tests.conftest import assert_problem
+from tests.support.http import assert_problem
 
 FAST = settings(max_examples=150, deadline=None, database=None)
 COMMON = sorted(common_passwords())

@@ -32,7 +32,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from app import create_app
 from app.clothes.models import ClothingItem
 from app.extensions import db
-from tests.conftest import PASSWORD, TEST_SECRETS, bearer
+from tests.support.data import PASSWORD
+from tests.support.http import bearer
+from tests.support.settings import TEST_SECRETS
 
 EXAMPLES_PER_OPERATION = 20
 load_all_checks()

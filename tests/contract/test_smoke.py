@@ -1,4 +1,4 @@
-from tests.conftest import assert_problem, bearer
+from tests.support.http import assert_problem, bearer
 
 
 def test_register_login_me_refresh_logout(client, login):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from config import ConfigError, derived_settings, load_config, server_settings
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = "postgresql+psycopg://app@db.internal:5432/wardrobe"
 
 

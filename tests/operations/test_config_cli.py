@@ -12,7 +12,8 @@ from app import create_app
 from app.extensions import db
 from app.identity.models import User
 from config import ConfigError, load_config
-from tests.conftest import PASSWORD, assert_problem, bearer
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem, bearer
 
 STRONG = secrets.token_urlsafe(48)
 STRONG_JWT = secrets.token_urlsafe(48)

@@ -18,8 +18,8 @@ import pytest
 import config
 import secret_keys
 from config import ConfigError, load_config
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 OLD_DEV_DEFAULTS = [
     "dev-only-secret-key-do-not-use-in-production",
     "dev-only-jwt-secret-key-do-not-use-in-production",

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import backends
+from tests.support import backends
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 GUNICORN = [sys.executable, "-m", "gunicorn", "wsgi:app"]
 # Every variable the app or gunicorn reads, so a developer's .env cannot change the outcome.

@@ -10,8 +10,10 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.users.services import update_user
-from tests.conftest import PASSWORD, bearer, claims_of
-from tests.helpers import sql_statements
+from tests.support.data import PASSWORD
+from tests.support.database import sql_statements
+from tests.support.http import bearer
+from tests.support.tokens import claims_of
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 

@@ -21,8 +21,9 @@ from app.extensions import db
 from app.identity.models import User
 from app.security import sessions
 from app.security.tokens import issue_token_pair
-from tests import backends
-from tests.conftest import TEST_SECRETS, assert_problem, bearer
+from tests.support import backends
+from tests.support.http import assert_problem, bearer
+from tests.support.settings import TEST_SECRETS
 
 UNREACHABLE_DATABASE = f"postgresql+psycopg://postgres@127.0.0.1:{backends.CLOSED_PORT}/gone"
 # The contract's bound; comfortably above the 3 s connect timeout.

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from tests import backends
+from tests.support import backends
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
+
 BIN = Path(sys.executable).parent
 PASSWORD = "gunicorn test passphrase"
 WRONG = {"email": "deploy@example.com", "password": "not the passphrase"}

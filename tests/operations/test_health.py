@@ -10,7 +10,9 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import PASSWORD, TEST_SECRETS, assert_problem, bearer
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem, bearer
+from tests.support.settings import TEST_SECRETS
 
 
 def closed_port() -> int:

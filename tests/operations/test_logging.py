@@ -18,7 +18,7 @@ from app.observability import (
     configure_logging,
 )
 from app.users.services import create_or_promote_admin
-from tests.conftest import bearer
+from tests.support.http import bearer
 
 NEW_PASSWORD = "a different long passphrase"
 OWN_PASSWORD = "my own long passphrase"

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -18,10 +17,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from app.extensions import db
-from tests import backends
-from tests.conftest import TEST_SECRETS
+from tests.support import backends
+from tests.support.paths import ROOT
+from tests.support.settings import TEST_SECRETS
 
-ROOT = Path(__file__).resolve().parent.parent
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 
 

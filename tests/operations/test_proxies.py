@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD, assert_problem, bearer
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem, bearer
 
 SOCKET_ADDRESS = "10.0.0.2"  # the proxy, as the app's socket sees it
 

@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 from app.database import utcnow
 from app.extensions import db
 from app.identity.models import AuthSession
-from tests.conftest import assert_problem, bearer, claims_of
+from tests.support.http import assert_problem, bearer
+from tests.support.tokens import claims_of
 
 DAY = dt.timedelta(days=1)
 

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from tests.conftest import PASSWORD, assert_problem, bearer
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem, bearer
 
 THREADS = 8
 

@@ -15,7 +15,9 @@ from flask_jwt_extended import jwt_required
 
 from app.parsing import Blueprint
 from app.security.authorization import public
-from tests.conftest import TEST_SECRETS, assert_problem, bearer, claims_of
+from tests.support.http import assert_problem, bearer
+from tests.support.settings import TEST_SECRETS
+from tests.support.tokens import claims_of
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from flask import Flask
 from app import create_app
 from app.extensions import db
 from config import load_config
-from tests.conftest import PASSWORD, TEST_SECRETS, assert_problem, bearer
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem, bearer
+from tests.support.settings import TEST_SECRETS
 
 OLD_KEY = TEST_SECRETS["JWT_SECRET_KEY"]
 NEW_KEY = "rotated-jwt-secret-key-0123456789abcdef-xyz"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -21,10 +20,12 @@ from app.security.authorization import (
     roles_required,
     routes_by_role,
 )
-from tests.conftest import TEST_SECRETS, assert_problem, bearer
-from tests.helpers import sql_statements
+from tests.support.database import sql_statements
+from tests.support.http import assert_problem, bearer
+from tests.support.paths import ROOT
+from tests.support.settings import TEST_SECRETS
 
-ROLES_MD = Path(__file__).resolve().parent.parent / "docs" / "roles.md"
+ROLES_MD = ROOT / "docs" / "roles.md"
 CONTRACT_OPERATIONS = {
     ("post", "/auth/register"),
     ("post", "/auth/login"),

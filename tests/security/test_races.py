@@ -15,7 +15,8 @@ from app.errors import RefreshReused
 from app.extensions import db
 from app.identity.models import AuthSession, User
 from app.security import sessions
-from tests.conftest import assert_problem, bearer, claims_of
+from tests.support.http import assert_problem, bearer
+from tests.support.tokens import claims_of
 
 THREADS = 4
 

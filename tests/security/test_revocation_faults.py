@@ -25,8 +25,9 @@ from redis import Redis
 
 from app import create_app
 from app.extensions import db
-from tests import backends
-from tests.conftest import PASSWORD, assert_problem, bearer
+from tests.support import backends
+from tests.support.data import PASSWORD
+from tests.support.http import assert_problem, bearer
 
 # Entries live this long in most tests here: far longer than a test, so a token refused
 # at once was refused because of the invalidation, not because its entry expired.

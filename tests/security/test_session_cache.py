@@ -20,9 +20,10 @@ from app.identity.models import User
 from app.security import session_cache, sessions
 from app.security.authentication import authenticate
 from app.users.services import create_or_promote_admin
-from tests import backends
-from tests.conftest import PASSWORD, assert_problem, bearer
-from tests.helpers import sql_statements
+from tests.support import backends
+from tests.support.data import PASSWORD
+from tests.support.database import sql_statements
+from tests.support.http import assert_problem, bearer
 
 SHARED_SETTINGS = (
     "SQLALCHEMY_DATABASE_URI",

@@ -14,8 +14,16 @@ import pytest
 
 from app.extensions import db
 from app.identity.models import AuthSession, User
-from tests.conftest import PASSWORD, assert_problem, bearer, claims_of
-from tests.helpers import access_result, assert_alive, assert_dead, refresh
+from tests.support.data import PASSWORD
+from tests.support.http import (
+    access_result,
+    assert_alive,
+    assert_dead,
+    assert_problem,
+    bearer,
+    refresh,
+)
+from tests.support.tokens import claims_of
 
 NEW_PASSWORD = "a brand new passphrase"
 

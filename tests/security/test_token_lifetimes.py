@@ -7,8 +7,8 @@ import time
 import jwt
 import pytest
 
-from tests.conftest import bearer, claims_of
-from tests.helpers import WRONG_KEY, assert_invalid, forge, me
+from tests.support.http import assert_invalid, bearer, me
+from tests.support.tokens import WRONG_KEY, claims_of, forge
 
 # --- expiry and leeway --------------------------------------------------------------------
 

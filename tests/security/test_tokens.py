@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from tests.conftest import assert_problem, bearer, claims_of
-from tests.helpers import SECRET, WRONG_KEY, assert_invalid, forge, me
+from tests.support.http import assert_invalid, assert_problem, bearer, me
+from tests.support.tokens import SECRET, WRONG_KEY, claims_of, forge
 
 
 def b64(data: dict) -> str:

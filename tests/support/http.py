@@ -1,46 +1,23 @@
-"""Helpers shared by the tests: forging tokens, probing held tokens, counting statements."""
+"""Requests and checks the tests share: headers, problem documents, probing a token pair."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import jwt
-from flask import Flask
-from jwt.warnings import InsecureKeyLengthWarning
-from sqlalchemy import event
-
-from app.extensions import db
-from tests.conftest import TEST_SECRETS, assert_problem, bearer
-
-SECRET = TEST_SECRETS["JWT_SECRET_KEY"]
-WRONG_KEY = "an-attackers-key-that-is-long-enough-0123456789"
 INVALID_CHALLENGE = 'Bearer error="invalid_token"'
 
 
-@contextmanager
-def sql_statements(app: Flask) -> Iterator[list[str]]:
-    """Collect every SQL statement the app's engine sends inside the block."""
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001 - event signature
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
-def forge(claims: dict, key: str | None = SECRET, algorithm: str = "HS256", **headers) -> str:
-    with warnings.catch_warnings():
-        # HS384/HS512 want a longer key than ours; the point here is that we refuse them.
-        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
-        return jwt.encode(claims, key, algorithm=algorithm, headers=headers or None)
+def assert_problem(response, status: int, code: str) -> dict:
+    """The response is a problem document with this status and code; returns its body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert isinstance(body["type"], str) and isinstance(body["title"], str)
+    return body
 
 
 def me(client, token: str | None = None, **kwargs):
@@ -78,18 +55,3 @@ def assert_alive(client, tokens: dict) -> dict:
     response = refresh(client, tokens["refresh_token"])
     assert response.status_code == 200, response.get_json()
     return response.get_json()
-
-
-def snapshot(app) -> dict[str, list[tuple]]:
-    """Every row of users, auth_sessions and clothes, in id order: equal before and after
-    a refused request means it changed nothing."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-
-    with app.app_context():
-        tables = db.metadata.tables
-        return {
-            name: [tuple(row) for row in db.session.execute(select(tables[name]).order_by("id"))]
-            for name in ("users", "auth_sessions", "clothes")
-        }

@@ -21,17 +21,11 @@ from pathlib import Path
 
 import requests
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+from tests.support.settings import GENEROUS_LIMITS
+
 STARTUP_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 10.0
-# Generous limits: tests share a server and must not trip over each other's logins.
-# A test about rate limiting starts its own server with a tight LOGIN_RATE_LIMIT.
-DEFAULT_ENV = {
-    "LOGIN_RATE_LIMIT": "1000 per minute",
-    "REGISTER_RATE_LIMIT": "1000 per minute",
-    "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
-    "PASSWORD_CHANGE_RATE_LIMIT": "1000 per minute",
-}
 
 
 @dataclass(frozen=True)
@@ -56,7 +50,7 @@ def run_live_server(workdir: Path, *, workers: int = 2, **env: str) -> Iterator[
     server_env = _server_env(workdir, env)
     migration = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=PROJECT_ROOT,
+        cwd=ROOT,
         env=server_env,
         capture_output=True,
         text=True,
@@ -82,7 +76,7 @@ def run_live_server(workdir: Path, *, workers: int = 2, **env: str) -> Iterator[
     ]
     with server.log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed command, our own interpreter
-            command, cwd=PROJECT_ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
             _wait_until_healthy(server, process)
@@ -112,7 +106,9 @@ def _server_env(workdir: Path, overrides: dict[str, str]) -> dict[str, str]:
             "TRUSTED_PROXIES": "0",
             "MAX_CONTENT_LENGTH": "65536",
             "CORS_ORIGINS": "",
-            **DEFAULT_ENV,
+            # Generous limits: tests share a server and must not trip over each other's logins.
+            # A test about rate limiting starts its own server with a tight LOGIN_RATE_LIMIT.
+            **GENEROUS_LIMITS,
             **overrides,
         }
     )
