@@ -16,9 +16,9 @@ import pytest
 from tests.support.data import PASSWORD
 from tests.support.http import assert_problem
 from tests.support.paths import ROOT
-from tests.support.settings import TEST_SECRETS
+from tests.support.settings import GENEROUS_LIMITS, TEST_SECRETS
 
-LIMITS = {"LOGIN_ACCOUNT_RATE_LIMIT": "3 per minute", "LOGIN_RATE_LIMIT": "100 per minute"}
+LIMITS = {"LOGIN_ACCOUNT_RATE_LIMIT": "3 per minute"}
 HOME = "192.0.2.10"  # where the owner has logged in before
 
 
@@ -136,7 +136,9 @@ def app_on_shared_redis(shared_redis_settings, app_overrides, backend_settings):
     from app import create_app
     from app.extensions import db
 
-    app = create_app("testing", {**shared_redis_settings, **TEST_SECRETS, **app_overrides})
+    app = create_app(
+        "testing", {**shared_redis_settings, **TEST_SECRETS, **GENEROUS_LIMITS, **app_overrides}
+    )
     with app.app_context():
         if shared_redis_settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             db.create_all()
@@ -151,7 +153,7 @@ def test_two_processes_on_one_redis_see_one_count(
     app_on_shared_redis, shared_redis_settings, app_overrides
 ):
     """Per-address and per-account counts live in Redis, not in each worker's memory."""
-    settings = {**shared_redis_settings, **TEST_SECRETS, **app_overrides}
+    settings = {**shared_redis_settings, **TEST_SECRETS, **GENEROUS_LIMITS, **app_overrides}
     settings["LOGIN_ACCOUNT_RATE_LIMIT"] = "4 per minute"
     other = subprocess.run(  # noqa: S603 - our interpreter, a fixed script
         [sys.executable, "-c", OTHER_PROCESS],

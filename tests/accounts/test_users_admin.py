@@ -16,11 +16,6 @@ from tests.support.http import assert_problem, bearer
 
 
 @pytest.fixture
-def app_overrides() -> dict:
-    return {"LOGIN_RATE_LIMIT": "1000 per minute"}
-
-
-@pytest.fixture
 def admin(make_user, login) -> dict:
     return bearer(login(make_user(role="admin", email="root@example.com"))["access_token"])
 

@@ -33,11 +33,6 @@ ITEM_FIELDS = {
 
 
 @pytest.fixture
-def app_overrides() -> dict:
-    return {"LOGIN_RATE_LIMIT": "1000 per minute"}
-
-
-@pytest.fixture
 def admin(headers_for) -> dict:
     return headers_for("admin")
 

@@ -79,16 +79,6 @@ WRONG_TYPES = {
 
 
 @pytest.fixture
-def app_overrides() -> dict:
-    return {
-        "LOGIN_RATE_LIMIT": "100000 per minute",
-        "REGISTER_RATE_LIMIT": "100000 per minute",
-        "PASSWORD_CHANGE_RATE_LIMIT": "100000 per minute",
-        "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per minute",
-    }
-
-
-@pytest.fixture
 def send(app, client, make_user, login):
     """send(method, path, token kind, raw body, content type) as the admin; user 2 and item 1
     exist, so a body that got through would change something."""

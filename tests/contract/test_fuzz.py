@@ -18,16 +18,6 @@ EXPECTED = {200, 201, 204, 400, 401, 403, 409, 422}
 
 
 @pytest.fixture
-def app_overrides() -> dict:
-    return {
-        "LOGIN_RATE_LIMIT": "100000 per minute",
-        "REGISTER_RATE_LIMIT": "100000 per minute",
-        "PASSWORD_CHANGE_RATE_LIMIT": "100000 per minute",
-        "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per minute",
-    }
-
-
-@pytest.fixture
 def access_token(make_user, login) -> str:
     return login(make_user())["access_token"]
 

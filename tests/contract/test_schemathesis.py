@@ -49,17 +49,6 @@ def _document_app() -> Flask:
 schema = schemathesis.openapi.from_wsgi("/openapi.json", _document_app())
 
 
-@pytest.fixture
-def app_overrides() -> dict:
-    """Every example logs in, and some register: the per-address limits must not bite."""
-    return {
-        "LOGIN_RATE_LIMIT": "100000 per minute",
-        "REGISTER_RATE_LIMIT": "100000 per minute",
-        "PASSWORD_CHANGE_RATE_LIMIT": "100000 per minute",
-        "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per minute",
-    }
-
-
 @pytest.fixture(params=["admin", "user"])
 def caller(request, app: Flask, make_user, client: FlaskClient) -> Callable[[], dict]:
     """Tokens of the role under test, from a new login per example: a logout or password

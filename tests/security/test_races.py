@@ -21,11 +21,6 @@ from tests.support.tokens import claims_of
 THREADS = 4
 
 
-@pytest.fixture
-def app_overrides() -> dict:
-    return {"REGISTER_RATE_LIMIT": "1000 per minute", "LOGIN_RATE_LIMIT": "1000 per minute"}
-
-
 def run_together(app, request: Callable) -> list:
     """Call `request(client)` from THREADS threads released at once; return the responses."""
     barrier = threading.Barrier(THREADS)

@@ -28,6 +28,7 @@ from app.extensions import db
 from tests.support import backends
 from tests.support.data import PASSWORD
 from tests.support.http import assert_problem, bearer
+from tests.support.settings import GENEROUS_LIMITS
 
 # Entries live this long in most tests here: far longer than a test, so a token refused
 # at once was refused because of the invalidation, not because its entry expired.
@@ -57,7 +58,6 @@ def app_overrides(proxy: backends.TcpProxy, ttl: int) -> dict:
         "REDIS_URL": f"redis://127.0.0.1:{proxy.port}/0",
         "REDIS_KEY_PREFIX": "wardrobe_test:",
         "SESSION_CACHE_TTL": ttl,
-        "LOGIN_RATE_LIMIT": "1000 per minute",
     }
 
 
@@ -69,9 +69,9 @@ def other_app(app: Flask, private_redis: backends.PrivateRedis) -> Iterator[Flas
         "testing",
         {
             **settings,
+            **GENEROUS_LIMITS,
             "REDIS_URL": private_redis.url,
             "SESSION_CACHE_TTL": app.config["SESSION_CACHE_TTL"],
-            "LOGIN_RATE_LIMIT": "1000 per minute",
         },
     )
     yield worker
