@@ -5,8 +5,6 @@ As in test_sessions.py, every token the test holds is probed after each change.
 
 from __future__ import annotations
 
-import pytest
-
 from app.extensions import db
 from app.identity.models import User
 from tests.support.data import PASSWORD
@@ -19,11 +17,6 @@ from tests.support.http import (
     refresh,
 )
 from tests.support.tokens import claims_of
-
-
-@pytest.fixture
-def user(make_user) -> User:
-    return make_user()
 
 
 def _promote(app, email: str) -> None:
@@ -90,8 +83,7 @@ def test_reactivation_does_not_revive_ended_sessions(app, client, user, login):
     assert_alive(client, login(user))
 
 
-def test_demotion_makes_admin_tokens_stale(app, client, make_user, login):
-    admin = make_user(role="admin")
+def test_demotion_makes_admin_tokens_stale(app, client, admin, login):
     tokens = login(admin)
     _set_user(app, admin.id, role="user")
     assert access_result(client, tokens["access_token"]) == "token_stale"

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.data import ITEM
 from tests.support.http import assert_problem
 
-ITEM = {"name": "Linen Shirt", "category": "tops", "size": "M", "color": "White", "price": "39.90"}
 URL_500 = "https://e.com/" + "a" * (500 - len("https://e.com/"))
 
 
-@pytest.fixture
-def admin(headers_for) -> dict:
-    return headers_for("admin")
-
-
-def post(client, admin, **fields):
-    return client.post("/clothes", json={**ITEM, **fields}, headers=admin)
+def post(client, admin_headers, **fields):
+    return client.post("/clothes", json={**ITEM, **fields}, headers=admin_headers)
 
 
 @pytest.mark.parametrize(
@@ -41,8 +36,8 @@ def post(client, admin, **fields):
         ("description", "d" * 2000, "d" * 2000),
     ],
 )
-def test_values_at_the_bounds_are_accepted(client, admin, field, value, stored):
-    response = post(client, admin, **{field: value})
+def test_values_at_the_bounds_are_accepted(client, admin_headers, field, value, stored):
+    response = post(client, admin_headers, **{field: value})
     assert response.status_code == 201, response.get_json()
     assert response.get_json()[field] == stored
 
@@ -84,16 +79,18 @@ def test_values_at_the_bounds_are_accepted(client, admin, field, value, stored):
         ("description", "nul\x00"),
     ],
 )
-def test_values_beyond_the_bounds_are_422_and_nothing_is_created(client, admin, field, value):
-    body = assert_problem(post(client, admin, **{field: value}), 422, "validation_error")
+def test_values_beyond_the_bounds_are_422_and_nothing_is_created(
+    client, admin_headers, field, value
+):
+    body = assert_problem(post(client, admin_headers, **{field: value}), 422, "validation_error")
     assert list(body["errors"]) == [field]
-    assert client.get("/clothes", headers=admin).get_json()["items"] == []
+    assert client.get("/clothes", headers=admin_headers).get_json()["items"] == []
 
 
 @pytest.mark.parametrize("missing", ["name", "category", "size", "color", "price"])
-def test_required_fields(client, admin, missing):
+def test_required_fields(client, admin_headers, missing):
     body = {k: v for k, v in ITEM.items() if k != missing}
-    response = client.post("/clothes", json=body, headers=admin)
+    response = client.post("/clothes", json=body, headers=admin_headers)
     assert list(assert_problem(response, 422, "validation_error")["errors"]) == [missing]
 
 
@@ -113,12 +110,14 @@ def test_required_fields(client, admin, missing):
         (1e2, "100.00"),
     ],
 )
-def test_price_round_trips_as_a_two_decimal_string(client, admin, sent, returned):
-    response = post(client, admin, price=sent)
+def test_price_round_trips_as_a_two_decimal_string(client, admin_headers, sent, returned):
+    response = post(client, admin_headers, price=sent)
     assert response.status_code == 201, response.get_json()
     item = response.get_json()
     assert item["price"] == returned
-    assert client.get(f"/clothes/{item['id']}", headers=admin).get_json()["price"] == returned
+    assert (
+        client.get(f"/clothes/{item['id']}", headers=admin_headers).get_json()["price"] == returned
+    )
 
 
 @pytest.mark.parametrize(
@@ -146,28 +145,28 @@ def test_price_round_trips_as_a_two_decimal_string(client, admin, sent, returned
         10**400,
     ],
 )
-def test_bad_prices_are_422(client, admin, price):
-    body = assert_problem(post(client, admin, price=price), 422, "validation_error")
+def test_bad_prices_are_422(client, admin_headers, price):
+    body = assert_problem(post(client, admin_headers, price=price), 422, "validation_error")
     assert list(body["errors"]) == ["price"]
 
 
-def test_json_infinity_is_not_a_price(client, admin):
+def test_json_infinity_is_not_a_price(client, admin_headers):
     raw = '{"name": "x", "category": "tops", "size": "M", "color": "red", "price": 1e999}'
     response = client.post(
-        "/clothes", data=raw, headers={**admin, "Content-Type": "application/json"}
+        "/clothes", data=raw, headers={**admin_headers, "Content-Type": "application/json"}
     )
     assert list(assert_problem(response, 422, "validation_error")["errors"]) == ["price"]
 
 
-def test_a_body_that_is_not_an_object_is_422(client, admin):
-    response = client.post("/clothes", json=[ITEM], headers=admin)
+def test_a_body_that_is_not_an_object_is_422(client, admin_headers):
+    response = client.post("/clothes", json=[ITEM], headers=admin_headers)
     assert_problem(response, 422, "validation_error")
 
 
-def test_patch_validates_what_it_is_sent(client, admin):
-    item_id = post(client, admin).get_json()["id"]
+def test_patch_validates_what_it_is_sent(client, admin_headers):
+    item_id = post(client, admin_headers).get_json()["id"]
     for body in ({"name": "  "}, {"stock": "5"}, {"photo_url": "ftp://x"}, {"price": None}):
-        response = client.patch(f"/clothes/{item_id}", json=body, headers=admin)
+        response = client.patch(f"/clothes/{item_id}", json=body, headers=admin_headers)
         assert list(assert_problem(response, 422, "validation_error")["errors"]) == list(body)
-    cleared = client.patch(f"/clothes/{item_id}", json={"photo_url": None}, headers=admin)
+    cleared = client.patch(f"/clothes/{item_id}", json={"photo_url": None}, headers=admin_headers)
     assert cleared.status_code == 200 and cleared.get_json()["photo_url"] is None

@@ -27,11 +27,6 @@ T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 SORTS = ["id", "-id", "name", "-name", "price", "-price", "created_at", "-created_at"]
 
 
-@pytest.fixture
-def admin(headers_for) -> dict:
-    return headers_for("admin")
-
-
 def insert_items(app, *specs: dict) -> None:
     """Rows straight into the table (no HTTP), with chosen created_at values for ties."""
     defaults = {"category": "tops", "size": "M", "color": "Red", "price": Decimal("10.00")}
@@ -93,17 +88,17 @@ def sort_key(sort: str, item: dict) -> tuple:
         f"q={'q' * 121}",
     ],
 )
-def test_bad_query_values_are_422_naming_the_parameter(client, admin, query):
-    response = client.get(f"/clothes?{query}", headers=admin)
+def test_bad_query_values_are_422_naming_the_parameter(client, admin_headers, query):
+    response = client.get(f"/clothes?{query}", headers=admin_headers)
     body = assert_problem(response, 422, "validation_error")
     assert list(body["errors"]) == [query.split("=")[0]]
 
 
-def test_limit_bounds_default_and_unknown_parameters(app, client, admin):
+def test_limit_bounds_default_and_unknown_parameters(app, client, admin_headers):
     insert_items(app, *({"name": f"item {n:03}"} for n in range(105)))
 
     def page_size(query: str) -> int:
-        return len(client.get(f"/clothes?{query}", headers=admin).get_json()["items"])
+        return len(client.get(f"/clothes?{query}", headers=admin_headers).get_json()["items"])
 
     assert page_size("") == 20
     assert page_size("limit=1") == 1
@@ -130,7 +125,7 @@ def test_limit_bounds_default_and_unknown_parameters(app, client, admin):
         ("category=shoes&color=navy&in_stock=false", {"boot"}),
     ],
 )
-def test_clothes_filters(app, client, admin, query, expected):
+def test_clothes_filters(app, client, admin_headers, query, expected):
     insert_items(
         app,
         {"name": "100% tee", "price": Decimal("5.00"), "stock": 3},
@@ -138,7 +133,7 @@ def test_clothes_filters(app, client, admin, query, expected):
         {"name": "boot", "category": "shoes", "color": "navy", "price": Decimal("20.00")},
         {"name": "sandal", "category": "shoes", "price": Decimal("19.99")},
     )
-    items = walk(client, admin, "/clothes", limit=1, **dict(parse_qsl(query)))
+    items = walk(client, admin_headers, "/clothes", limit=1, **dict(parse_qsl(query)))
     assert {item["name"] for item in items} == expected
 
 
@@ -146,14 +141,18 @@ def test_clothes_filters(app, client, admin, query, expected):
     ("q", "expected"),
     [("/", {"t/shirt", "50/50%"}), ("%/", set()), ("0/5", {"50/50%"}), ("0%", {"50/50%"})],
 )
-def test_q_matches_wildcards_and_the_escape_character_literally(app, client, admin, q, expected):
+def test_q_matches_wildcards_and_the_escape_character_literally(
+    app, client, admin_headers, q, expected
+):
     """The list statements escape LIKE themselves (with "/"), so "/" must be escaped too."""
     insert_items(app, {"name": "t/shirt"}, {"name": "50/50%"}, {"name": "tee"})
-    items = walk(client, admin, "/clothes", q=q)
+    items = walk(client, admin_headers, "/clothes", q=q)
     assert {item["name"] for item in items} == expected
 
 
-def test_every_filter_combination_answers_and_the_statement_cache_stays_bounded(app, client, admin):
+def test_every_filter_combination_answers_and_the_statement_cache_stays_bounded(
+    app, client, admin_headers
+):
     """Each shape of list query is built once and cached; walking all of them stays bounded."""
     coat = {"name": "navy coat", "category": "outerwear", "color": "Navy", "size": "XL", "stock": 2}
     insert_items(app, coat)
@@ -169,14 +168,16 @@ def test_every_filter_combination_answers_and_the_statement_cache_stays_bounded(
     for mask in range(2 ** len(filters)):
         chosen = dict(f for bit, f in enumerate(filters) if mask >> bit & 1)
         for sort in ("name", "-price"):
-            response = client.get("/clothes", query_string={**chosen, "sort": sort}, headers=admin)
+            response = client.get(
+                "/clothes", query_string={**chosen, "sort": sort}, headers=admin_headers
+            )
             assert response.status_code == 200
             assert [item["name"] for item in response.get_json()["items"]] == ["navy coat"]
     assert CLOTHES._statement.cache_info().currsize == Listing.SHAPES_CACHED
 
 
 @pytest.mark.parametrize("sort", SORTS)
-def test_ties_are_broken_by_id_in_the_same_direction(app, client, admin, sort):
+def test_ties_are_broken_by_id_in_the_same_direction(app, client, admin_headers, sort):
     insert_items(
         app,
         *(
@@ -188,17 +189,17 @@ def test_ties_are_broken_by_id_in_the_same_direction(app, client, admin, sort):
             for n in range(11)
         ),
     )
-    items = walk(client, admin, "/clothes", sort=sort, limit=2)
+    items = walk(client, admin_headers, "/clothes", sort=sort, limit=2)
     expected = sorted(items, key=lambda item: sort_key(sort, item), reverse=sort[0] == "-")
     assert [item["id"] for item in items] == [item["id"] for item in expected]
     assert len({item["id"] for item in items}) == 11
 
 
-def test_users_use_the_same_pagination(client, admin, make_user):
+def test_users_use_the_same_pagination(client, admin_headers, make_user):
     for n in (5, 3, 6, 1, 4, 2):
         make_user(email=f"u{n}@example.com", name="same")
     for sort in ("email", "-email", "name", "-created_at"):
-        items = walk(client, admin, "/users", sort=sort, limit=3)
+        items = walk(client, admin_headers, "/users", sort=sort, limit=3)
         expected = sorted(items, key=lambda u: (u[sort.lstrip("-")], u["id"]))
         assert items == (expected[::-1] if sort[0] == "-" else expected)
         assert len(items) == 7
@@ -215,13 +216,13 @@ def flip(text: str, index: int) -> str:
     return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1 :]
 
 
-def test_cursors_that_are_altered_foreign_or_garbage_are_422(app, client, admin, make_user):
+def test_cursors_that_are_altered_foreign_or_garbage_are_422(app, client, admin_headers, make_user):
     insert_items(app, *({"name": f"n{n}"} for n in range(3)))
     make_user()
     make_user()
-    good = client.get("/clothes?sort=name&limit=1", headers=admin).get_json()["next_cursor"]
-    users = client.get("/users?sort=name&limit=1", headers=admin).get_json()["next_cursor"]
-    assert client.get(f"/clothes?sort=name&cursor={good}", headers=admin).status_code == 200
+    good = client.get("/clothes?sort=name&limit=1", headers=admin_headers).get_json()["next_cursor"]
+    users = client.get("/users?sort=name&limit=1", headers=admin_headers).get_json()["next_cursor"]
+    assert client.get(f"/clothes?sort=name&cursor={good}", headers=admin_headers).status_code == 200
     payload, mac = good.split(".")
     bad = [
         flip(good, 3),
@@ -245,11 +246,11 @@ def test_cursors_that_are_altered_foreign_or_garbage_are_422(app, client, admin,
     ]
     for cursor in bad:
         response = client.get(
-            "/clothes", query_string={"sort": "name", "cursor": cursor}, headers=admin
+            "/clothes", query_string={"sort": "name", "cursor": cursor}, headers=admin_headers
         )
         assert list(assert_problem(response, 422, "validation_error")["errors"]) == ["cursor"]
     for other_sort in ("-name", "id", "price"):  # a cursor made for another sort
-        response = client.get(f"/clothes?sort={other_sort}&cursor={good}", headers=admin)
+        response = client.get(f"/clothes?sort={other_sort}&cursor={good}", headers=admin_headers)
         assert list(assert_problem(response, 422, "validation_error")["errors"]) == ["cursor"]
 
 
@@ -273,7 +274,7 @@ CHANGES = st.lists(
 )
 @given(rows=ROWS, changes=CHANGES, limit=st.integers(1, 4))
 def test_walks_see_every_surviving_row_exactly_once_in_order(
-    app, client, admin, sort, rows, changes, limit
+    app, client, admin_headers, sort, rows, changes, limit
 ):
     with app.app_context():  # a fresh table per example (ids keep growing: AUTOINCREMENT)
         db.session.execute(delete(ClothingItem))
@@ -295,7 +296,7 @@ def test_walks_see_every_surviving_row_exactly_once_in_order(
     cursor, page_number = None, 0
     while page_number < 200:  # a walk that never ends fails below instead of hanging
         query = {"sort": sort, "limit": limit, **({"cursor": cursor} if cursor else {})}
-        page = client.get("/clothes", query_string=query, headers=admin).get_json()
+        page = client.get("/clothes", query_string=query, headers=admin_headers).get_json()
         seen += [(page_number, item) for item in page["items"]]
         if page_number < len(changes):
             kind, argument = changes[page_number]

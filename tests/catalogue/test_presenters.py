@@ -57,11 +57,10 @@ def test_page_json_is_the_schema_dump(page, cursor):
     ]  # the same keys in the same order
 
 
-def test_a_served_page_is_the_schema_dump_of_its_rows(app, client, headers_for):
-    admin = headers_for("admin")
+def test_a_served_page_is_the_schema_dump_of_its_rows(app, client, admin_headers):
     body = {"name": "Coat", "category": "outerwear", "size": "L", "color": "Navy", "price": 120}
-    assert client.post("/clothes", json=body, headers=admin).status_code == 201
-    served = client.get("/clothes", headers=admin).get_json()
+    assert client.post("/clothes", json=body, headers=admin_headers).status_code == 201
+    served = client.get("/clothes", headers=admin_headers).get_json()
     assert served["items"][0]["price"] == "120.00"
     assert served["items"][0]["created_at"].endswith("Z")
     assert set(served["items"][0]) == set(ClothingItemSchema().fields)

@@ -29,11 +29,10 @@ import json
 
 import pytest
 
-from tests.support.data import PASSWORD
+from tests.support.data import ITEM, PASSWORD
 from tests.support.database import snapshot
 from tests.support.http import assert_problem, bearer
 
-ITEM = {"name": "Linen Shirt", "category": "tops", "size": "M", "color": "White", "price": "9.90"}
 ITEM_TEXT = ["name", "category", "size", "color", "description", "photo_url"]
 REGISTER = {"email": "new@example.com", "password": "a fine long passphrase", "name": "N"}
 LOGIN = {"email": "admin@example.com", "password": PASSWORD}
@@ -79,12 +78,10 @@ WRONG_TYPES = {
 
 
 @pytest.fixture
-def send(app, client, make_user, login):
+def send(client, admin, user, login):
     """send(method, path, token kind, raw body, content type) as the admin; user 2 and item 1
     exist, so a body that got through would change something."""
-    make_user(role="admin", email="admin@example.com")
-    make_user(email="user@example.com")
-    tokens = login("admin@example.com")
+    tokens = login(admin)
     response = client.post("/clothes", json=ITEM, headers=bearer(tokens["access_token"]))
     assert response.status_code == 201
 

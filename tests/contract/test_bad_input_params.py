@@ -26,8 +26,9 @@ import pytest
 from marshmallow import fields
 
 from app.parsing import Blueprint, QueryArgsSchema
+from tests.support.data import ITEM
 from tests.support.database import snapshot
-from tests.support.http import INVALID_CHALLENGE, assert_problem, bearer
+from tests.support.http import INVALID_CHALLENGE, assert_problem
 
 INJECTIONS = ["' OR 1=1 --", "{{7*7}}", "${7*7}", "%s", "../../etc/passwd", "1; DROP TABLE clothes"]
 ODD_TEXT = ["\u202eevil", "zero\u200bwidth", "👗🧥", "e\u0301", "%s {{7*7}}", "' OR 1=1 --"]
@@ -48,15 +49,9 @@ ID_ROUTES = [
     ("PATCH", "/users/{}"),
     ("DELETE", "/auth/sessions/{}"),
 ]
-ITEM = {"name": "Linen Shirt", "category": "tops", "size": "M", "color": "White", "price": "9.90"}
 
-
-@pytest.fixture
-def admin(app, client, make_user, login) -> dict[str, str]:
-    """An admin's headers, with item 1 in the catalogue: the word-bait for every filter."""
-    headers = bearer(login(make_user(role="admin", email="admin@example.com"))["access_token"])
-    assert client.post("/clothes", json=ITEM, headers=headers).status_code == 201
-    return headers
+# Item 1 is in the catalogue in every test here: the word-bait for every filter.
+pytestmark = pytest.mark.usefixtures("item")
 
 
 def unchanged(app, client, path, method="GET", **kwargs):
@@ -69,10 +64,12 @@ def unchanged(app, client, path, method="GET", **kwargs):
 
 
 @pytest.mark.parametrize("value", [*INJECTIONS, "nul\x00"])
-def test_injection_strings_in_every_filter(app, client, admin, value):
+def test_injection_strings_in_every_filter(app, client, admin_headers, value):
     for path, parameters in PARAMETERS.items():
         for name in parameters:
-            response = unchanged(app, client, path, query_string={name: value}, headers=admin)
+            response = unchanged(
+                app, client, path, query_string={name: value}, headers=admin_headers
+            )
             if name in FREE_TEXT and "\x00" not in value:
                 assert response.status_code == 200, (path, name)
                 assert response.get_json()["items"] == []
@@ -82,24 +79,24 @@ def test_injection_strings_in_every_filter(app, client, admin, value):
 
 
 @pytest.mark.parametrize("raw", ["%ED%A0%80", "%FF", "%C0%AF", "%E2%80%AE"])
-def test_raw_invalid_utf8_in_every_query_parameter(app, client, admin, raw):
+def test_raw_invalid_utf8_in_every_query_parameter(app, client, admin_headers, raw):
     for path, parameters in PARAMETERS.items():
         for name in parameters:
-            response = unchanged(app, client, f"{path}?{name}={raw}", headers=admin)
+            response = unchanged(app, client, f"{path}?{name}={raw}", headers=admin_headers)
             if response.status_code != 200:
                 assert list(assert_problem(response, 422, "validation_error")["errors"]) == [name]
 
 
 @pytest.mark.parametrize("limit", [str(10**30), "-1", "0", "1e3", "1.5", "", "101"])
-def test_bad_limits_are_422(app, client, admin, limit):
+def test_bad_limits_are_422(app, client, admin_headers, limit):
     for path in PARAMETERS:
-        response = unchanged(app, client, f"{path}?limit={limit}", headers=admin)
+        response = unchanged(app, client, f"{path}?limit={limit}", headers=admin_headers)
         assert list(assert_problem(response, 422, "validation_error")["errors"]) == ["limit"]
 
 
-def test_a_repeated_parameter_counts_once(app, client, admin):
-    assert client.post("/clothes", json=ITEM, headers=admin).status_code == 201
-    response = client.get("/clothes?limit=1&limit=2&sort=-id&sort=id", headers=admin)
+def test_a_repeated_parameter_counts_once(app, client, admin_headers):
+    assert client.post("/clothes", json=ITEM, headers=admin_headers).status_code == 201
+    response = client.get("/clothes?limit=1&limit=2&sort=-id&sort=id", headers=admin_headers)
     assert response.status_code == 200
     assert [item["id"] for item in response.get_json()["items"]] == [2]
 
@@ -118,11 +115,11 @@ def test_a_query_schema_with_a_list_field_still_gets_every_value(app):
 
 
 @pytest.mark.parametrize("bad_id", BAD_IDS)
-def test_bad_path_ids_are_404(app, client, admin, bad_id):
+def test_bad_path_ids_are_404(app, client, admin_headers, bad_id):
     for method, route in ID_ROUTES:
         json_body = {} if method in ("PUT", "PATCH") else None
         response = unchanged(
-            app, client, route.format(bad_id), method, json=json_body, headers=admin
+            app, client, route.format(bad_id), method, json=json_body, headers=admin_headers
         )
         assert_problem(response, 404, "not_found")
 
@@ -141,8 +138,10 @@ def test_bad_path_ids_are_404(app, client, admin, bad_id):
     ],
     ids=["100 KB", "bare", "blank", "basic", "junk", "NUL", "non-ascii", "alg none"],
 )
-def test_authorization_header_abuse_is_401_token_invalid(app, client, admin, authorization):
-    header = authorization.replace("{token}", admin["Authorization"].removeprefix("Bearer "))
+def test_authorization_header_abuse_is_401_token_invalid(app, client, admin_headers, authorization):
+    header = authorization.replace(
+        "{token}", admin_headers["Authorization"].removeprefix("Bearer ")
+    )
     for method, path in [("GET", "/auth/me"), ("POST", "/clothes"), ("DELETE", "/clothes/1")]:
         response = unchanged(app, client, path, method, headers={"Authorization": header})
         assert_problem(response, 401, "token_invalid")
@@ -150,12 +149,14 @@ def test_authorization_header_abuse_is_401_token_invalid(app, client, admin, aut
 
 
 @pytest.mark.parametrize("text", ODD_TEXT)
-def test_odd_text_is_stored_verbatim(client, admin, text):
+def test_odd_text_is_stored_verbatim(client, admin_headers, text):
     """Storable text, however odd, round-trips exactly; a filter on it finds it."""
     body = {**ITEM, "name": text, "color": text[:30], "description": text}
-    created = client.post("/clothes", json=body, headers=admin)
+    created = client.post("/clothes", json=body, headers=admin_headers)
     assert created.status_code == 201, created.get_json()
-    item = client.get(created.headers["Location"], headers=admin).get_json()
+    item = client.get(created.headers["Location"], headers=admin_headers).get_json()
     assert (item["name"], item["color"], item["description"]) == (text, text[:30], text)
-    found = client.get("/clothes", query_string={"q": text}, headers=admin).get_json()["items"]
+    found = client.get("/clothes", query_string={"q": text}, headers=admin_headers).get_json()[
+        "items"
+    ]
     assert item["id"] in [row["id"] for row in found]

@@ -74,7 +74,7 @@ def test_a_preflight_needs_no_token_and_allows_the_bearer_header(client):
 
 ACCOUNT_CALLS = [
     ("POST", "/auth/register", "anyone", {"email": "new@example.com", "password": PASSWORD}, 201),
-    ("POST", "/auth/login", "anyone", {"email": "root@example.com", "password": PASSWORD}, 200),
+    ("POST", "/auth/login", "anyone", {"email": "admin@example.com", "password": PASSWORD}, 200),
     ("POST", "/auth/refresh", "refresh", None, 200),
     ("GET", "/auth/me", "access", None, 200),
     ("GET", "/auth/sessions", "access", None, 200),
@@ -91,9 +91,8 @@ ACCOUNT_CALLS = [
 
 @pytest.mark.parametrize(("method", "path", "token", "body", "status"), ACCOUNT_CALLS)
 def test_every_account_response_is_no_store(
-    client, make_user, login, method, path, token, body, status
+    client, admin, make_user, login, method, path, token, body, status
 ):
-    admin = make_user(role="admin", email="root@example.com")
     tokens = login(admin)
     url = path.format(sid=claims_of(tokens["access_token"])["sid"], uid=make_user().id)
     headers = {} if token == "anyone" else bearer(tokens[f"{token}_token"])
@@ -110,9 +109,9 @@ def test_every_account_route_is_covered(app):
             assert {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}} <= covered, rule
 
 
-def test_catalogue_and_health_responses_are_not_no_store(client, headers_for):
+def test_catalogue_and_health_responses_are_not_no_store(client, user_headers):
     assert "Cache-Control" not in client.get("/healthz").headers
-    assert "Cache-Control" not in client.get("/clothes", headers=headers_for("user")).headers
+    assert "Cache-Control" not in client.get("/clothes", headers=user_headers).headers
 
 
 # --- Vary: Origin whenever CORS_ORIGINS is set ------------------------------------------------

@@ -259,11 +259,6 @@ def test_a_cursor_for_another_sort_list_or_key_is_refused(
                 decode_cursor(cursor, scope=other_scope, sort=other_sort)
 
 
-@pytest.fixture
-def user_headers(headers_for) -> dict[str, str]:
-    return headers_for("user")
-
-
 @settings(
     max_examples=40,
     deadline=None,

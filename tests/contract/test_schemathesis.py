@@ -50,11 +50,9 @@ schema = schemathesis.openapi.from_wsgi("/openapi.json", _document_app())
 
 
 @pytest.fixture(params=["admin", "user"])
-def caller(request, app: Flask, make_user, client: FlaskClient) -> Callable[[], dict]:
+def caller(request, app: Flask, admin, user, client: FlaskClient) -> Callable[[], dict]:
     """Tokens of the role under test, from a new login per example: a logout or password
     change the fuzzer makes must not leave the later examples with dead tokens."""
-    admin = make_user(role="admin", email="admin@example.com")
-    user = make_user(email="user@example.com")
     with app.app_context():
         for n in range(3):
             db.session.add(

@@ -108,10 +108,9 @@ def test_audit_events_name_no_password_hash_or_token(app, client, caplog):
         assert not [line for line in lines if secret in line], "a secret reached a log line"
 
 
-def test_admin_changes_name_the_admin_as_actor(client, caplog, make_user, login):
+def test_admin_changes_name_the_admin_as_actor(client, caplog, admin, user, login):
     caplog.set_level(logging.INFO, logger="wardrobe.audit")
-    admin, target = make_user(role="admin"), make_user()
-    headers = bearer(login(admin)["access_token"])
+    target, headers = user, bearer(login(admin)["access_token"])
     response = client.patch(f"/users/{target.id}", json={"role": "admin"}, headers=headers)
     assert response.status_code == 200
     response = client.patch(f"/users/{target.id}", json={"is_active": False}, headers=headers)

@@ -21,7 +21,7 @@ from app.security.authorization import (
     routes_by_role,
 )
 from tests.support.database import sql_statements
-from tests.support.http import assert_problem, bearer
+from tests.support.http import assert_problem
 from tests.support.paths import ROOT
 from tests.support.settings import TEST_SECRETS
 
@@ -134,15 +134,13 @@ def admin_probe(app: Flask) -> Flask:
 
 
 @pytest.mark.parametrize("thing_id", [1, 2])
-def test_role_boundary(admin_probe, make_user, login, thing_id):
+def test_role_boundary(admin_probe, user_headers, admin_headers, thing_id):
     client = admin_probe.test_client()
     url = f"/admin-probe/{thing_id}"
     assert_problem(client.get(url), 401, "token_missing")
     # A user gets 403 whether or not the thing exists: authorization precedes any lookup.
-    user_token = login(make_user())["access_token"]
-    assert_problem(client.get(url, headers=bearer(user_token)), 403, "forbidden")
-    admin_token = login(make_user(role="admin"))["access_token"]
-    response = client.get(url, headers=bearer(admin_token))
+    assert_problem(client.get(url, headers=user_headers), 403, "forbidden")
+    response = client.get(url, headers=admin_headers)
     assert response.status_code == (200 if thing_id == 1 else 404)
 
 

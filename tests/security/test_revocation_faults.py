@@ -26,7 +26,7 @@ from redis import Redis
 from app import create_app
 from app.extensions import db
 from tests.support import backends
-from tests.support.data import PASSWORD
+from tests.support.data import ITEM, PASSWORD
 from tests.support.http import assert_problem, bearer
 from tests.support.settings import GENEROUS_LIMITS
 
@@ -34,7 +34,6 @@ from tests.support.settings import GENEROUS_LIMITS
 # at once was refused because of the invalidation, not because its entry expired.
 LONG_TTL = 30
 SHARED_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "REDIS_KEY_PREFIX", "SECRET_KEY", "JWT_SECRET_KEY")
-ITEM = {"name": "Linen Shirt", "category": "tops", "size": "M", "color": "White", "price": "9.90"}
 CHANGES = ["logout", "logout-all", "password", "deactivate", "demote"]
 passphrases = (f"another long passphrase {n}" for n in itertools.count())
 

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from app.extensions import db
-from app.identity.models import AuthSession, User
+from app.identity.models import AuthSession
 from tests.support.data import PASSWORD
 from tests.support.http import (
     access_result,
@@ -26,11 +26,6 @@ from tests.support.http import (
 from tests.support.tokens import claims_of
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture
-def user(make_user) -> User:
-    return make_user()
 
 
 def test_refresh_rotates_and_reuse_ends_the_session(client, user, login):
