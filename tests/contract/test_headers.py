@@ -55,21 +55,6 @@ def test_cors_answers_only_the_configured_origins(client, make_user, login):
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
-@pytest.mark.parametrize("app_overrides", [{"CORS_ORIGINS": [ALLOWED]}], indirect=True)
-def test_a_preflight_needs_no_token_and_allows_the_bearer_header(client):
-    preflight = client.options(
-        "/auth/me",
-        headers={
-            "Origin": ALLOWED,
-            "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "Authorization",
-        },
-    )
-    assert preflight.status_code == 200
-    assert preflight.headers["Access-Control-Allow-Origin"] == ALLOWED
-    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
-
-
 # --- Cache-Control: no-store on everything about an account ---------------------------------
 
 ACCOUNT_CALLS = [
