@@ -150,7 +150,7 @@ class TestLastAdmin:
     ):
         """The other admin is demoted by another connection while this request runs, just
         before it locks the admin rows (after that, the other demotion would wait for it;
-        tests/test_last_admin_race.py runs both with real threads)."""
+        tests/accounts/test_last_admin_race.py runs both with real threads)."""
         other = make_user(role="admin")
         me = client.get("/auth/me", headers=admin_headers).get_json()
         lock_active_admins = services._lock_active_admins

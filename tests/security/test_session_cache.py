@@ -1,6 +1,6 @@
 """The session check served from Redis: free for the database, and never staler than the truth.
 
-Each test gets a redis-server of its own (tests/backends.PrivateRedis), so it may stop and
+Each test gets a redis-server of its own (tests/support/backends.PrivateRedis), so it may stop and
 start it. Two apps on one database and one Redis play two workers (or two hosts).
 """
 
