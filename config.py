@@ -7,7 +7,8 @@ else, each by one typed reader (`_env_int`, `_env_rate_limit`, ...) that refuses
 with a ConfigError of one line: the variable, the value, and what is allowed. Adding a
 setting is one line in `Config.__init__` (or `server_settings`) of the form
 `self.NAME = _env_int(NAME_IN_QUOTES, default, low=..., high=...)`, plus its line in
-`.env.example` (tests/test_config.py checks that every setting read here is listed there).
+`.env.example` (tests/operations/test_config.py checks that every setting read here is
+listed there).
 """
 
 from __future__ import annotations

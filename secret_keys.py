@@ -4,8 +4,8 @@ No key is written in the source. In development and testing a key that is not se
 once with `secrets` and kept in the git-ignored instance folder, so tokens survive restarts
 and nobody can forge one from the code. In production every key (SECRET_KEY, JWT_SECRET_KEY
 and each of JWT_PREVIOUS_SECRET_KEYS) must be long, varied, distinct, and not one that ever
-appeared in this repository (KNOWN_KEY_DIGESTS; tests/test_config_keys.py scans the tracked
-files and their history to keep that list complete).
+appeared in this repository (KNOWN_KEY_DIGESTS; tests/operations/test_config_keys.py scans
+the tracked files and their history to keep that list complete).
 """
 
 from __future__ import annotations

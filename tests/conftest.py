@@ -1,8 +1,9 @@
-"""Fixtures: a fresh app and database per test, a client, and helpers that make users.
+"""Fixtures only: a fresh app and database per test, a client, an admin, a user, an item.
 
 SQLite by default (a new file per test). With TEST_DATABASE_URL, PostgreSQL: one database
 made for this run (tables created once, emptied after each test, dropped at the end); with
-TEST_REDIS_URL, Redis under a key prefix per test (tests/backends.py).
+TEST_REDIS_URL, Redis under a key prefix per test (tests/support/backends.py). The helpers
+the tests import live in tests/support/.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import itertools
 from collections.abc import Callable, Iterator
 
 import argon2
-import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -21,19 +21,17 @@ from app import create_app
 from app.extensions import db
 from app.identity.models import User
 from app.identity.passwords import passwords
-from tests import backends
-from tests.live_server import LiveServer, run_live_server
-
-PASSWORD = "correct horse battery staple"
-TEST_SECRETS = {
-    "SECRET_KEY": "test-secret-key-0123456789abcdef-0123456789",
-    "JWT_SECRET_KEY": "test-jwt-secret-key-0123456789abcdef-012345",
-}
+from tests.support import backends
+from tests.support.data import ITEM, PASSWORD
+from tests.support.http import bearer
+from tests.support.live_server import LiveServer, run_live_server
+from tests.support.settings import GENEROUS_LIMITS, TEST_SECRETS
+from tests.support.tokens import claims_of
 
 
 @pytest.fixture
 def app_overrides() -> dict:
-    """Settings a test module may override (e.g. a tighter rate limit)."""
+    """Settings a test module may override (e.g. a tight rate limit: the default is generous)."""
     return {}
 
 
@@ -84,7 +82,8 @@ def backend_settings(tmp_path, postgres_url, redis_prefixes) -> dict:
 
 @pytest.fixture
 def app(backend_settings: dict, app_overrides: dict) -> Iterator[Flask]:
-    app = create_app("testing", {**backend_settings, **TEST_SECRETS} | app_overrides)
+    settings = {**backend_settings, **TEST_SECRETS, **GENEROUS_LIMITS}
+    app = create_app("testing", settings | app_overrides)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
         if url.startswith("sqlite"):
@@ -169,21 +168,6 @@ def headers_for(make_user: Callable[..., User], login: Callable[..., dict]) -> C
     return make
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    """The response is a problem document with this status and code; returns its body."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["status"] == status
-    assert body["code"] == code
-    assert isinstance(body["type"], str) and isinstance(body["title"], str)
-    return body
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One gunicorn for the whole run, shared by the examples and the browser check."""
@@ -202,6 +186,33 @@ def access_claims(tokens: dict) -> dict:
     return claims_of(tokens["access_token"])
 
 
-def claims_of(token: str) -> dict:
-    """A token's claims, unverified: for inspecting what the server issued."""
-    return jwt.decode(token, options={"verify_signature": False})
+@pytest.fixture
+def admin(make_user: Callable[..., User]) -> User:
+    """The admin, admin@example.com."""
+    return make_user(role="admin", email="admin@example.com")
+
+
+@pytest.fixture
+def admin_headers(admin: User, login: Callable[..., dict]) -> dict[str, str]:
+    """The admin's Authorization header, from a real login."""
+    return bearer(login(admin)["access_token"])
+
+
+@pytest.fixture
+def user(make_user: Callable[..., User]) -> User:
+    """A user (role "user"), user@example.com."""
+    return make_user(email="user@example.com")
+
+
+@pytest.fixture
+def user_headers(user: User, login: Callable[..., dict]) -> dict[str, str]:
+    """The user's Authorization header, from a real login."""
+    return bearer(login(user)["access_token"])
+
+
+@pytest.fixture
+def item(client: FlaskClient, admin_headers: dict[str, str]) -> dict:
+    """ITEM, created by the admin through the API (id 1); returns its JSON."""
+    response = client.post("/clothes", json=ITEM, headers=admin_headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()

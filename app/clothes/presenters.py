@@ -3,7 +3,7 @@
 ClothingItemSchema stays the contract: it validates input and documents every response in
 the OpenAPI document. Dumping 20 items through it costs marshmallow about 110 field calls
 per item, which was the largest share of a list request (docs/performance.md); these plain
-functions write the same JSON, field for field, and tests/test_presenters.py keeps the two
+functions write the same JSON, field for field, and tests/catalogue/test_presenters.py keeps the two
 in agreement.
 """
 

@@ -2,7 +2,7 @@
 
 UserSchema stays the contract and documents the response; dumping six fields through
 marshmallow cost about a fifth of answering GET /auth/me (docs/performance.md).
-tests/test_presenters.py keeps the two in agreement.
+tests/catalogue/test_presenters.py keeps the two in agreement.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ import pytest
 import requests
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
-from tests.conftest import PASSWORD
-from tests.live_server import LiveServer
+from tests.support.data import PASSWORD
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,156 @@
+"""What a request costs the database: statements counted with an SQLAlchemy event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db
+from app.users.services import update_user
+from tests.support.data import PASSWORD
+from tests.support.database import sql_statements
+from tests.support.http import bearer
+from tests.support.tokens import claims_of
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@contextmanager
+def statements(app) -> Iterator[list[str]]:
+    """The verb (SELECT, INSERT...) of every statement the app sends inside the block."""
+    with sql_statements(app) as seen:
+        verbs: list[str] = []
+        yield verbs
+    verbs.extend(statement.strip().split()[0].upper() for statement in seen)
+
+
+@pytest.fixture
+def tokens(client, make_user, login) -> dict:
+    tokens = login(make_user())
+    client.get("/auth/me", headers=bearer(tokens["access_token"]))  # warm up the connection
+    return tokens
+
+
+def authentication_statements(app) -> list[str]:
+    """Checking a token: one SELECT (session and user), or none when Redis serves the check."""
+    return [] if app.config["REDIS_URL"] else ["SELECT"]
+
+
+def test_authenticated_read_is_authentication_plus_data(app, client, tokens):
+    """One round trip to check the token (none with Redis), one for the data, no write."""
+    with statements(app) as seen:
+        response = client.get("/auth/me", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 200
+    assert seen == [*authentication_statements(app), "SELECT"]
+
+
+def test_clothes_list_is_authentication_plus_one_query(app, client, tokens):
+    with statements(app) as seen:
+        response = client.get("/clothes?limit=20", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 200
+    assert seen == [*authentication_statements(app), "SELECT"]
+
+
+@contextmanager
+def pool_traffic(app) -> Iterator[list[str]]:
+    """Records "checkout" and "checkin" for each connection taken from or given back to the pool."""
+    with app.app_context():
+        pool = db.engine.pool
+    seen: list[str] = []
+
+    def on_checkout(*_args) -> None:
+        seen.append("checkout")
+
+    def on_checkin(*_args) -> None:
+        seen.append("checkin")
+
+    event.listen(pool, "checkout", on_checkout)
+    event.listen(pool, "checkin", on_checkin)
+    try:
+        yield seen
+    finally:
+        event.remove(pool, "checkout", on_checkout)
+        event.remove(pool, "checkin", on_checkin)
+
+
+@pytest.mark.parametrize("path", ["/auth/me", "/clothes?limit=20"])
+def test_reads_share_one_connection_given_back_after_the_request(app, client, tokens, path):
+    """The token check and the data read use one pooled connection (one pre-ping on
+    PostgreSQL), and it is back in the pool when the response is out."""
+    with pool_traffic(app) as seen:
+        response = client.get(path, headers=bearer(tokens["access_token"]))
+    assert response.status_code == 200
+    assert seen == ["checkout", "checkin"]
+
+
+def in_transaction(dbapi_connection) -> bool:
+    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
+        return dbapi_connection.in_transaction
+    return dbapi_connection.info.transaction_status.name != "IDLE"  # psycopg
+
+
+@pytest.mark.parametrize("path", ["/auth/me", "/clothes?limit=20"])
+def test_reads_open_no_transaction(app, client, tokens, path):
+    """On PostgreSQL a read transaction would cost two more round trips (BEGIN, ROLLBACK)."""
+    seen: list[bool] = []
+
+    def after_execute(connection, *_args) -> None:
+        seen.append(in_transaction(connection.connection.dbapi_connection))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", after_execute)
+    try:
+        response = client.get(path, headers=bearer(tokens["access_token"]))
+    finally:
+        event.remove(engine, "after_cursor_execute", after_execute)
+    assert response.status_code == 200
+    assert seen
+    assert not any(seen)
+
+
+def test_rejected_token_costs_at_most_one_statement(app, client, tokens):
+    with app.app_context():
+        update_user(int(claims_of(tokens["access_token"])["sub"]), is_active=False)
+    with statements(app) as seen:
+        response = client.get("/auth/me", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 401
+    assert seen in ([], ["SELECT"])  # with Redis, a changed user is re-read once
+
+
+def test_bad_signature_costs_nothing(app, client, tokens):
+    with statements(app) as seen:
+        client.get("/auth/me", headers=bearer(tokens["access_token"][:-4] + "AAAA"))
+    assert seen == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/auth/me", "/auth/sessions", "/healthz", "/readyz", "/openapi.json", "/docs"]
+)
+def test_get_writes_nothing(app, client, tokens, path):
+    with statements(app) as seen:
+        response = client.get(path, headers=bearer(tokens["access_token"]))
+    assert response.status_code == 200
+    assert not [statement for statement in seen if statement in WRITES]
+
+
+def test_sessions_list_is_two_statements(app, client, tokens):
+    with statements(app) as seen:
+        client.get("/auth/sessions", headers=bearer(tokens["access_token"]))
+    assert seen == [*authentication_statements(app), "SELECT"]
+
+
+def test_healthz_touches_no_database(app, client):
+    with statements(app) as seen:
+        assert client.get("/healthz").status_code == 200
+    assert seen == []
+
+
+def test_login_verifies_one_password(client, make_user, verifications):
+    user = make_user()
+    response = client.post("/auth/login", json={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert len(verifications) == 1

@@ -1,0 +1,11 @@
+"""What the tests share, apart from fixtures (tests/conftest.py holds those, and only those).
+
+data.py          PASSWORD of every made user, the one ITEM payload
+settings.py      TEST_SECRETS and the generous rate limits every test app starts with
+http.py          bearer(), assert_problem(), and calls that probe a held token pair
+tokens.py        forge() a token, read claims_of() one
+database.py      count the SQL statements of a block, snapshot() the rows
+paths.py         ROOT of the repository
+backends.py      PostgreSQL and Redis for the tests: throwaway databases, private servers
+live_server.py   a real gunicorn for the tests that talk HTTP
+"""
