@@ -10,8 +10,11 @@ configured, else from the database: sessions.load_session_state) and checks, in 
     session or user gone                       -> token_invalid
     session ended, or user deactivated         -> token_revoked
     session past its absolute lifetime         -> token_expired
-    refresh token that was rotated out         -> refresh_reused (and the session ends)
     access token whose role is not the user's  -> token_stale
+
+It only reads. A refresh token that was rotated out passes here while its session is live:
+the rotation that follows (sessions.rotate_refresh_token) is the one place that recognises
+reuse, ends the session and answers refresh_reused.
 """
 
 from __future__ import annotations
@@ -20,10 +23,8 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from app import audit
 from app.database import utcnow
 from app.errors import (
-    RefreshReused,
     TokenExpired,
     TokenInvalid,
     TokenMissing,
@@ -90,10 +91,6 @@ def authenticate(expected_type: str = ACCESS) -> Principal:
         raise TokenRevoked("This session has ended; log in again.")
     if utcnow() >= state.expires_at:
         raise TokenExpired("This session reached its maximum lifetime; log in again.")
-    if expected_type == REFRESH and claims.jti != state.refresh_jti:
-        with audit.recorded("refresh_reused", user_id=state.user_id, session_id=state.session_id):
-            sessions.revoke_session(state.session_id, reason="refresh_reused")
-        raise RefreshReused("This refresh token was already used; the session is now ended.")
     if expected_type == ACCESS and claims.role != state.role:
         raise TokenStale("Your role has changed; refresh your token.")
 

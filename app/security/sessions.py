@@ -55,12 +55,15 @@ def start_session(user: User, *, lifetime_seconds: int, user_agent: str, ip: str
 
 
 def rotate_refresh_token(
-    session_id: int, *, presented_jti: str, user_agent: str, ip: str
+    session_id: int, *, user_id: int, presented_jti: str, user_agent: str, ip: str
 ) -> AuthSession:
     """Make a new refresh token the session's only valid one, and commit.
 
-    Raises RefreshReused: `presented_jti` is no longer current (another refresh won the
-    race, or this is a replay), so the whole session is revoked.
+    The one place refresh-token reuse is recognised: the compare-and-set below only matches
+    while `presented_jti` is the session's current one, so a token rotated out earlier (a
+    replay) and the loser of two concurrent refreshes both fail it, and nothing else does.
+    Raises RefreshReused: `presented_jti` is no longer current, so the whole session is
+    revoked (and audited) before this is raised.
     """
     now = utcnow()
     fresh_jti = new_jti()
@@ -80,9 +83,7 @@ def rotate_refresh_token(
         .execution_options(synchronize_session=False)
     ).rowcount
     if swapped != 1:
-        with audit.recorded(
-            "refresh_reused", session_id=session_id, detail="lost a concurrent refresh"
-        ):
+        with audit.recorded("refresh_reused", user_id=user_id, session_id=session_id):
             revoke_session(session_id, reason="refresh_reused")
         raise RefreshReused("This refresh token was already used; the session is now ended.")
     db.session.commit()
