@@ -3,7 +3,7 @@
 Every protected request goes through `authenticate` exactly once (the policy decorators in
 authorization.py call it). It reads the header, verifies the token once (tokens.py), then
 loads the state of the token's session and user in one round trip (from Redis when it is
-configured, else from the database: sessions.load_session_state) and checks, in order:
+configured, else from the database: session_state.load_session_state) and checks, in order:
 
     no header / not Bearer / bad token        -> token_missing / token_invalid / token_expired
     refresh token where access is wanted       -> wrong_token_type (and the reverse)
@@ -34,7 +34,7 @@ from app.errors import (
 )
 from app.extensions import db
 from app.identity.models import User
-from app.security import sessions
+from app.security import session_state
 from app.security.tokens import ACCESS, REFRESH, Claims, decode_token
 
 
@@ -81,7 +81,7 @@ def authenticate(expected_type: str = ACCESS) -> Principal:
         wanted = "an access" if expected_type == ACCESS else "a refresh"
         raise WrongTokenType(f"This endpoint needs {wanted} token.")
 
-    state = sessions.load_session_state(
+    state = session_state.load_session_state(
         claims.session_id, claims.user_id, fresh=expected_type == REFRESH
     )
     if state is None or state.user_id != claims.user_id:
