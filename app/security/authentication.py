@@ -35,7 +35,7 @@ from app.errors import (
 from app.extensions import db
 from app.identity.models import User
 from app.security import session_state
-from app.security.tokens import ACCESS, REFRESH, Claims, decode_token
+from app.security.tokens import ACCESS, REFRESH, Claims, TokenType, decode_token
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ def bearer_token() -> str:
     return token
 
 
-def authenticate(expected_type: str = ACCESS) -> Principal:
+def authenticate(expected_type: TokenType = ACCESS) -> Principal:
     """Establish the caller from a token of `expected_type`, and remember it in `g`.
 
     Raises one of the Unauthenticated errors listed in the module docstring.

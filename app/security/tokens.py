@@ -18,6 +18,7 @@ import functools
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Final, Literal
 
 import jwt
 from flask import current_app
@@ -26,8 +27,9 @@ from flask_jwt_extended import create_access_token, create_refresh_token
 from app.errors import TokenExpired, TokenInvalid
 from app.identity.models import ROLES, AuthSession, User
 
-ACCESS = "access"
-REFRESH = "refresh"
+TokenType = Literal["access", "refresh"]
+ACCESS: Final = "access"
+REFRESH: Final = "refresh"
 REQUIRED_CLAIMS = ["exp", "iat", "jti", "type", "sub", "role", "sid"]
 # A real token is a few hundred bytes; anything far longer is not ours (and not worth HMACing).
 MAX_TOKEN_LENGTH = 4096
@@ -44,7 +46,7 @@ class Claims:
     user_id: int
     session_id: int
     role: str
-    type: str
+    type: TokenType
     jti: str
     issued_at: int
     expires_at: int
