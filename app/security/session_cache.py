@@ -57,6 +57,8 @@ PAUSED_UNTIL = "wardrobe_session_cache_paused_until"
 READER = "wardrobe_session_cache_reader"
 
 # Fast path [session-cache-read]: see docs/performance.md.
+# One script, registered once (EVALSHA), reads all three keys in a single round trip, so a
+# cached token check asks the database nothing.
 # Redis runs a script that has a shebang but no `no-writes` / `allow-oom` flag only while it
 # takes writes: out of memory or as a read-only replica it refuses it (OOM / READONLY error).
 READ_SCRIPT = "#!lua\nreturn redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])"

@@ -33,8 +33,8 @@ class SessionState:
 
 
 # Fast path [session-state-statement]: see docs/performance.md.
-# Built once at import: building the statement for every request costs more than it should
-# for a statement that never changes shape (only `session_id` is bound).
+# Built once at import: only `session_id` changes between requests, so building the statement
+# again would be work every authenticated request repeats for nothing.
 SESSION_AND_USER = (
     select(
         AuthSession.user_id,
