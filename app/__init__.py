@@ -18,7 +18,7 @@ from app.extensions import api, db, jwt, limiter
 from app.identity import passwords
 from app.json_provider import FastJSONProvider
 from app.parsing import AsciiIntegerConverter
-from app.security.authorization import check_every_route_has_a_policy
+from app.security.route_policies import check_every_route_has_a_policy
 from config import derived_settings, load_config
 
 

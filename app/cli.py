@@ -22,7 +22,7 @@ from app.clothes.services import seed_demo_items
 from app.errors import ServiceUnavailable, ValidationFailed
 from app.extensions import db
 from app.fields import Email
-from app.security.authorization import render_roles_table
+from app.security.route_policies import render_roles_table
 from app.security.sessions import prune_ended_sessions
 from app.users.services import create_or_promote_admin, find_user_by_email
 

@@ -1,4 +1,4 @@
-"""The OpenAPI side of the error shape and of the bearer scheme.
+"""The OpenAPI side of the error shape, of the bearer scheme and of each route's policy.
 
 flask-smorest documents error responses with its own `{"code", "status", "message"}` schema
 as `application/json`; ours are problem documents, so the Api subclass below documents them
@@ -8,6 +8,8 @@ as such. Nothing here imports the app.
 from __future__ import annotations
 
 import http
+from collections.abc import Callable
+from copy import deepcopy
 from decimal import Decimal
 from typing import Any
 
@@ -86,3 +88,27 @@ def error_response_refs(*statuses: int) -> dict[str, dict]:
         str(status): {"$ref": f"#/components/responses/{http.HTTPStatus(status).name}"}
         for status in statuses
     }
+
+
+def document_security(
+    wrapper: Callable[..., Any],
+    view: Callable[..., Any],
+    *,
+    needs_token: bool,
+    roles: tuple[str, ...],
+) -> None:
+    """Show a route's policy in its OpenAPI operation, on `wrapper` (the decorated `view`).
+
+    A public route gets `security: []`; any other the bearer scheme, `x-required-roles` and
+    the 401 it may answer (and 403 when it needs a role). Called once per view, at import.
+    """
+    apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    manual = apidoc.setdefault("manual_doc", {})
+    if not needs_token:
+        manual["security"] = []
+    else:
+        manual["security"] = [{BEARER_SCHEME: []}]
+        manual["x-required-roles"] = list(roles)
+        statuses = (401, 403) if roles else (401,)
+        manual.setdefault("responses", {}).update(error_response_refs(*statuses))
+    wrapper._apidoc = apidoc  # type: ignore[attr-defined]

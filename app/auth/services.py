@@ -97,10 +97,12 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
 def refresh_tokens(principal: Principal, *, client: ClientInfo) -> TokenPair:
     """Rotate the session's refresh token and issue a new pair from the current user row.
 
-    Raises RefreshReused: another request rotated this token first (see sessions.py).
+    Raises RefreshReused: the token was rotated out already (a replay, or a concurrent
+    refresh won), so the session is now ended (see sessions.py).
     """
     session = sessions.rotate_refresh_token(
         principal.session_id,
+        user_id=principal.user_id,
         presented_jti=principal.claims.jti,
         user_agent=client.user_agent,
         ip=client.ip,

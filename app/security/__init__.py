@@ -1,7 +1,16 @@
 """Authentication (who are you?) and authorization (what may you do?).
 
-- tokens.py          makes and reads JWTs: signature, algorithm, claims.
-- sessions.py        one row per login: start, rotate the refresh token, revoke.
-- authentication.py  turns the Authorization header into a Principal, or a 401.
-- authorization.py   the policy every route declares: public, authenticated, roles_required.
+Every file, in reading order:
+
+- tokens.py              makes and verifies JWTs: signature, algorithm, claims.
+- authentication.py      turns the Authorization header into a Principal, or a 401; reads only.
+- session_state.py       what authentication reads about the token's session and user.
+- session_cache.py       the Redis side of that read: keys, scripts, lookup and fill.
+- sessions.py            one row per login: start, rotate the refresh token (where reuse is
+                         recognised), revoke, prune.
+- cache_invalidation.py  tells Redis what sessions.py changed: tombstones, forgotten users.
+- cache_retry.py         retries in the background the cache writes Redis did not take.
+- authorization.py       the policy every route declares: public, authenticated,
+                         roles_required, refresh_token_required.
+- route_policies.py      reads the declared policies back: the start-up check, docs/roles.md.
 """

@@ -3,15 +3,18 @@
 Every protected request goes through `authenticate` exactly once (the policy decorators in
 authorization.py call it). It reads the header, verifies the token once (tokens.py), then
 loads the state of the token's session and user in one round trip (from Redis when it is
-configured, else from the database: sessions.load_session_state) and checks, in order:
+configured, else from the database: session_state.load_session_state) and checks, in order:
 
     no header / not Bearer / bad token        -> token_missing / token_invalid / token_expired
     refresh token where access is wanted       -> wrong_token_type (and the reverse)
     session or user gone                       -> token_invalid
     session ended, or user deactivated         -> token_revoked
     session past its absolute lifetime         -> token_expired
-    refresh token that was rotated out         -> refresh_reused (and the session ends)
     access token whose role is not the user's  -> token_stale
+
+It only reads. A refresh token that was rotated out passes here while its session is live:
+the rotation that follows (sessions.rotate_refresh_token) is the one place that recognises
+reuse, ends the session and answers refresh_reused.
 """
 
 from __future__ import annotations
@@ -20,10 +23,8 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from app import audit
 from app.database import utcnow
 from app.errors import (
-    RefreshReused,
     TokenExpired,
     TokenInvalid,
     TokenMissing,
@@ -33,8 +34,8 @@ from app.errors import (
 )
 from app.extensions import db
 from app.identity.models import User
-from app.security import sessions
-from app.security.tokens import ACCESS, REFRESH, Claims, decode_token
+from app.security import session_state
+from app.security.tokens import ACCESS, REFRESH, Claims, TokenType, decode_token
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ def bearer_token() -> str:
     return token
 
 
-def authenticate(expected_type: str = ACCESS) -> Principal:
+def authenticate(expected_type: TokenType = ACCESS) -> Principal:
     """Establish the caller from a token of `expected_type`, and remember it in `g`.
 
     Raises one of the Unauthenticated errors listed in the module docstring.
@@ -80,7 +81,7 @@ def authenticate(expected_type: str = ACCESS) -> Principal:
         wanted = "an access" if expected_type == ACCESS else "a refresh"
         raise WrongTokenType(f"This endpoint needs {wanted} token.")
 
-    state = sessions.load_session_state(
+    state = session_state.load_session_state(
         claims.session_id, claims.user_id, fresh=expected_type == REFRESH
     )
     if state is None or state.user_id != claims.user_id:
@@ -90,10 +91,6 @@ def authenticate(expected_type: str = ACCESS) -> Principal:
         raise TokenRevoked("This session has ended; log in again.")
     if utcnow() >= state.expires_at:
         raise TokenExpired("This session reached its maximum lifetime; log in again.")
-    if expected_type == REFRESH and claims.jti != state.refresh_jti:
-        with audit.recorded("refresh_reused", user_id=state.user_id, session_id=state.session_id):
-            sessions.revoke_session(state.session_id, reason="refresh_reused")
-        raise RefreshReused("This refresh token was already used; the session is now ended.")
     if expected_type == ACCESS and claims.role != state.role:
         raise TokenStale("Your role has changed; refresh your token.")
 

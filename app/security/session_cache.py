@@ -1,7 +1,9 @@
 """Session and user state in Redis, so checking an access token costs no database query.
 
-The database stays the source of truth; this is a cache of the few facts `authenticate`
-needs, read in ONE Redis round trip (a script that MGETs three keys):
+Only Redis lives here: keys, scripts, JSON. What the facts mean, and when the database is
+asked instead, is session_state.py. The database stays the source of truth; this is a cache
+of the few facts `authenticate` needs, read in ONE Redis round trip (a script that MGETs
+three keys):
 
     {prefix}session:{sid}    {"user_id", "expires_at", "revoked"}   TTL SESSION_CACHE_TTL
     {prefix}user:{uid}       {"role", "is_active"}                  TTL SESSION_CACHE_TTL
@@ -21,8 +23,7 @@ Why it cannot serve a stale "valid" answer (docs/scaling.md has the long version
   whenever it refuses writes (out of memory, or a read-only replica, which refuses DEL
   too). So a Redis that could not take a revocation never answers a read with the entry the
   revocation meant to replace: every worker asks the database instead.
-- The refresh token's jti is not cached: a refresh is checked against the database, which
-  the rotation has to write anyway.
+- A refresh is always checked against the database (session_state.py), never here.
 - Every entry expires at most SESSION_CACHE_TTL seconds after the database read it came
   from (a fill subtracts the time the read took). That is the bound when Redis could not be
   told about a change at all: the change then answers 503, and this process retries the
@@ -40,7 +41,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from functools import partial
+from typing import NamedTuple
 
 from flask import current_app
 from redis import Redis
@@ -48,16 +49,16 @@ from redis.commands.core import Script
 from redis.exceptions import RedisError
 
 from app import redis_store
-from app.security.cache_retry import Retrier
 
 log = logging.getLogger(__name__)
 
-GENERATION_TTL = 86_400
 READ_PAUSE_SECONDS = 5.0
 PAUSED_UNTIL = "wardrobe_session_cache_paused_until"
-RETRIER = "wardrobe_session_cache_retrier"
 READER = "wardrobe_session_cache_reader"
 
+# Fast path [session-cache-read]: see docs/performance.md.
+# One script, registered once (EVALSHA), reads all three keys in a single round trip, so a
+# cached token check asks the database nothing.
 # Redis runs a script that has a shebang but no `no-writes` / `allow-oom` flag only while it
 # takes writes: out of memory or as a read-only replica it refuses it (OOM / READONLY error).
 READ_SCRIPT = "#!lua\nreturn redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])"
@@ -73,38 +74,25 @@ return 1
 """
 
 
-@dataclass(frozen=True, slots=True)
-class SessionState:
-    """What authenticating a token needs to know about its session and user.
+class CachedFacts(NamedTuple):
+    """What the cache holds about one session and its user (SessionState without the id)."""
 
-    `refresh_jti` is only known when the state was read from the database.
-    """
-
-    session_id: int
     user_id: int
     expires_at: dt.datetime
     revoked: bool
     role: str
     is_active: bool
-    refresh_jti: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CacheRead:
-    """The outcome of one lookup: the state on a hit, and the user's generation seen."""
+    """The outcome of one lookup: the facts on a hit, and the user's generation seen."""
 
-    state: SessionState | None
+    facts: CachedFacts | None
     generation: str
 
 
-class RedisUnavailable(RuntimeError):
-    """Redis did not take a change; entries may stay stale for up to SESSION_CACHE_TTL.
-
-    The change is queued for a background retry before this is raised.
-    """
-
-
-def read(session_id: int, user_id: int) -> CacheRead | None:
+def lookup(session_id: int, user_id: int) -> CacheRead | None:
     """Look the session and user up in Redis, in one round trip.
 
     Returns None when there is no Redis or it does not answer: the caller must then ask the
@@ -124,18 +112,17 @@ def read(session_id: int, user_id: int) -> CacheRead | None:
     if raw_session is None or raw_user is None:
         return CacheRead(None, generation)
     session, user = json.loads(raw_session), json.loads(raw_user)
-    state = SessionState(
-        session_id=session_id,
+    facts = CachedFacts(
         user_id=session["user_id"],
         expires_at=dt.datetime.fromtimestamp(session["expires_at"], dt.UTC),
         revoked=session["revoked"],
         role=user["role"],
         is_active=user["is_active"],
     )
-    return CacheRead(state, generation)
+    return CacheRead(facts, generation)
 
 
-def fill(state: SessionState, *, generation_seen: str, read_at: float) -> None:
+def fill(session_id: int, facts: CachedFacts, *, generation_seen: str, read_at: float) -> None:
     """Store state the database gave at `read_at` (time.monotonic()), unless a change raced it.
 
     The entries expire SESSION_CACHE_TTL seconds after `read_at`, not after now: a slow
@@ -143,91 +130,21 @@ def fill(state: SessionState, *, generation_seen: str, read_at: float) -> None:
     A failure (Redis down, or refusing writes) is only logged: the next request misses again.
     """
     client = redis_store.client()
-    ttl_ms = int((_ttl() - (time.monotonic() - read_at)) * 1000)
+    ttl_ms = int((ttl() - (time.monotonic() - read_at)) * 1000)
     if client is None or ttl_ms <= 0:
         return
     try:
         client.eval(
             FILL_SCRIPT,
             3,
-            *_keys(state.session_id, state.user_id),
-            _session_json(state),
-            json.dumps({"role": state.role, "is_active": state.is_active}),
+            *_keys(session_id, facts.user_id),
+            entry_json(facts.user_id, facts.expires_at, revoked=facts.revoked),
+            json.dumps({"role": facts.role, "is_active": facts.is_active}),
             ttl_ms,
             generation_seen,
         )
     except RedisError as error:
         log.warning("session cache fill failed: %s", type(error).__name__)
-
-
-def mark_revoked(sessions: list[tuple[int, int, dt.datetime]]) -> None:
-    """Replace each (session id, user id, expires_at) just revoked with a tombstone.
-
-    Raises RedisUnavailable: Redis did not take it all (the database has the revocation).
-    """
-    client = redis_store.client()
-    if client is None or not sessions:
-        return
-    tombstones = {
-        redis_store.key("session", session_id): _session_json(
-            SessionState(session_id, user_id, expires_at, True, "", False)
-        )
-        for session_id, user_id, expires_at in sessions
-    }
-    _apply(partial(_write_tombstones, client, tombstones, _ttl()), "revoke sessions")
-
-
-def forget_user(user_id: int) -> None:
-    """Drop the cached role and activity of a user whose row just changed (commit first).
-
-    Raises RedisUnavailable: Redis did not take it all (the database already has the change).
-    """
-    client = redis_store.client()
-    if client is None:
-        return
-    user_key = redis_store.key("user", user_id)
-    _apply(partial(_forget, client, user_key, f"{user_key}:gen"), "forget user")
-
-
-def _write_tombstones(client: Redis, tombstones: dict[str, str], ttl: int) -> None:
-    """DEL first (allowed when Redis refuses writes), then the tombstones.
-
-    Not a transaction: a command that fails must not stop the others. Raises RedisError.
-    """
-    pipeline = client.pipeline(transaction=False)
-    pipeline.delete(*tombstones)
-    for key, tombstone in tombstones.items():
-        pipeline.set(key, tombstone, ex=ttl)
-    pipeline.execute()
-
-
-def _forget(client: Redis, user_key: str, generation_key: str) -> None:
-    """DEL, bump the generation, DEL again. Raises RedisError.
-
-    Not a transaction, so the first DEL lands even when Redis refuses the INCR (a MULTI
-    would be discarded whole). A fill that ran between the two DELs saw the old generation
-    and may have written the old state; the second DEL removes it, and any later fill sees
-    the new generation and writes nothing.
-    """
-    pipeline = client.pipeline(transaction=False)
-    pipeline.delete(user_key)
-    pipeline.incr(generation_key)
-    pipeline.expire(generation_key, GENERATION_TTL)
-    pipeline.delete(user_key)
-    pipeline.execute()
-
-
-def _apply(write: partial, what: str) -> None:
-    """Run `write` now; if Redis refuses, retry it in the background and raise.
-
-    Raises RedisUnavailable.
-    """
-    try:
-        write()
-    except RedisError as error:
-        log.error("session cache: could not %s: %s", what, type(error).__name__)
-        retrier().retry(write, what=what, for_seconds=_ttl())
-        raise RedisUnavailable(what) from None
 
 
 def _reader(client: Redis) -> Script:
@@ -238,11 +155,6 @@ def _reader(client: Redis) -> Script:
     return reader
 
 
-def retrier() -> Retrier:
-    """This app's background retrier (one per process)."""
-    return current_app.extensions.setdefault(RETRIER, Retrier())
-
-
 def _keys(session_id: int, user_id: int) -> list[str]:
     return [
         redis_store.key("session", session_id),
@@ -251,15 +163,12 @@ def _keys(session_id: int, user_id: int) -> list[str]:
     ]
 
 
-def _session_json(state: SessionState) -> str:
+def entry_json(user_id: int, expires_at: dt.datetime, *, revoked: bool) -> str:
+    """The `session:{sid}` value, as a fill and a tombstone both write it."""
     return json.dumps(
-        {
-            "user_id": state.user_id,
-            "expires_at": state.expires_at.timestamp(),
-            "revoked": state.revoked,
-        }
+        {"user_id": user_id, "expires_at": expires_at.timestamp(), "revoked": revoked}
     )
 
 
-def _ttl() -> int:
+def ttl() -> int:
     return current_app.config["SESSION_CACHE_TTL"]

@@ -1,34 +1,31 @@
-"""Login sessions: start one, rotate its refresh token, end it.
+"""Login sessions: start one, rotate its refresh token, end it, prune the ended ones.
 
 A session is one row (AuthSession). Its `refresh_jti` names the only refresh token that
 still works; rotating swaps it with a compare-and-set, so of two concurrent refreshes with
 one token exactly one wins and the other is treated as reuse. Ending a session sets
 `revoked_at`, which every token of the session is checked against on every request.
 
-With REDIS_URL set, that check is served from Redis (session_cache.py): every change here
-writes the database first, then the cache. If Redis does not take the change, the change
-stays committed, this process retries the cache in the background, and SavedNotYetEverywhere
-(503) is raised, because other workers may keep serving the old state for up to
-SESSION_CACHE_TTL seconds. Repeating the request repairs the cache at once: a revocation
-rewrites the tombstones of sessions revoked within the last SESSION_CACHE_TTL seconds (plus
-a margin for clocks) even when they were revoked already.
+With REDIS_URL set, every change here writes the database first, then the cache
+(cache_invalidation.py). If Redis does not take it, the change stays committed and is
+retried in the background, and SavedNotYetEverywhere (503) is raised: other workers may
+serve the old state for up to SESSION_CACHE_TTL seconds. Repeating the request repairs the
+cache at once (revoke_sessions_where).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
+from collections.abc import Callable
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, literal, or_, select, update
 
 from app import audit
-from app.database import UTCDateTime, read, utcnow
+from app.database import UTCDateTime, utcnow
 from app.errors import RefreshReused, SavedNotYetEverywhere
 from app.extensions import db
 from app.identity.models import AuthSession, User
-from app.security import session_cache
-from app.security.session_cache import SessionState
+from app.security import cache_invalidation
 from app.security.tokens import new_jti
 
 USER_AGENT_MAX = 255
@@ -55,15 +52,14 @@ def start_session(user: User, *, lifetime_seconds: int, user_agent: str, ip: str
 
 
 def rotate_refresh_token(
-    session_id: int, *, presented_jti: str, user_agent: str, ip: str
+    session_id: int, *, user_id: int, presented_jti: str, user_agent: str, ip: str
 ) -> AuthSession:
     """Make a new refresh token the session's only valid one, and commit.
 
-    Raises RefreshReused: `presented_jti` is no longer current (another refresh won the
-    race, or this is a replay), so the whole session is revoked.
+    The one place refresh-token reuse is recognised: the compare-and-set matches only while
+    `presented_jti` is current, so a replayed token and the loser of a concurrent refresh
+    both fail it. Raises RefreshReused: it failed; the session is revoked and audited first.
     """
-    now = utcnow()
-    fresh_jti = new_jti()
     swapped = db.session.execute(
         update(AuthSession)
         .where(
@@ -72,17 +68,15 @@ def rotate_refresh_token(
             AuthSession.revoked_at.is_(None),
         )
         .values(
-            refresh_jti=fresh_jti,
-            last_used_at=now,
+            refresh_jti=new_jti(),
+            last_used_at=utcnow(),
             user_agent=user_agent[:USER_AGENT_MAX],
             ip=ip,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
     if swapped != 1:
-        with audit.recorded(
-            "refresh_reused", session_id=session_id, detail="lost a concurrent refresh"
-        ):
+        with audit.recorded("refresh_reused", user_id=user_id, session_id=session_id):
             revoke_session(session_id, reason="refresh_reused")
         raise RefreshReused("This refresh token was already used; the session is now ended.")
     db.session.commit()
@@ -111,7 +105,7 @@ def revoke_user_sessions(user_id: int, *, reason: str, keep_session_id: int | No
         user_changed(user_id)
 
 
-def revoke_sessions_where(condition, *, reason: str) -> None:  # noqa: ANN001 - SQL expression
+def revoke_sessions_where(condition: ColumnElement[bool], *, reason: str) -> None:
     """Revoke the matching live sessions in the database, commit, then in the cache.
 
     Matching sessions revoked recently (within SESSION_CACHE_TTL plus CLOCK_MARGIN_SECONDS)
@@ -134,7 +128,7 @@ def revoke_sessions_where(condition, *, reason: str) -> None:  # noqa: ANN001 - 
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    _tell_cache(session_cache.mark_revoked, [tuple(row) for row in revoked])
+    _tell_cache(cache_invalidation.mark_revoked, [tuple(row) for row in revoked])
 
 
 def user_changed(user_id: int) -> None:
@@ -145,13 +139,13 @@ def user_changed(user_id: int) -> None:
     sessions revoked in the cache too).
     Raises SavedNotYetEverywhere: committed, but Redis did not take the change.
     """
-    _tell_cache(session_cache.forget_user, user_id)
+    _tell_cache(cache_invalidation.forget_user, user_id)
 
 
-def _tell_cache(change, *args) -> None:  # noqa: ANN001, ANN002 - a session_cache function
+def _tell_cache(change: Callable[..., None], *args: object) -> None:
     try:
         change(*args)
-    except session_cache.RedisUnavailable:
+    except cache_invalidation.RedisUnavailable:
         raise SavedNotYetEverywhere(
             "The change is saved, but the session cache did not take it: it takes effect "
             f"everywhere within {current_app.config['SESSION_CACHE_TTL']} seconds at most "
@@ -204,49 +198,3 @@ def find_live_session(session_id: int, *, user_id: int) -> AuthSession | None:
     if session is None or session.user_id != user_id or not session.is_live(utcnow()):
         return None
     return session
-
-
-def load_session_state(
-    session_id: int, user_id: int, *, fresh: bool = False
-) -> SessionState | None:
-    """What authenticating a token of this session needs; None if session or user is gone.
-
-    Served from Redis when it has the entry (one round trip, no database query); otherwise,
-    or with `fresh` (a refresh, which needs the current refresh jti), or when Redis does
-    not answer, read from the database, and the cache is filled for the next request.
-    """
-    cached = None if fresh else session_cache.read(session_id, user_id)
-    if cached is not None and cached.state is not None:
-        return cached.state
-    read_at = time.monotonic()
-    row = read(SESSION_AND_USER, {"session_id": session_id}).first()
-    if row is None:
-        return None
-    state = SessionState(
-        session_id=session_id,
-        user_id=row.user_id,
-        expires_at=row.expires_at,
-        revoked=row.revoked_at is not None,
-        role=row.role,
-        is_active=row.is_active,
-        refresh_jti=row.refresh_jti,
-    )
-    if cached is not None:
-        session_cache.fill(state, generation_seen=cached.generation, read_at=read_at)
-    return state
-
-
-# Everything checking a token needs from the database, in ONE round trip. Built once: making
-# the statement anew on every request cost a third of what running it costs.
-SESSION_AND_USER = (
-    select(
-        AuthSession.user_id,
-        AuthSession.expires_at,
-        AuthSession.revoked_at,
-        AuthSession.refresh_jti,
-        User.role,
-        User.is_active,
-    )
-    .join_from(AuthSession, User)
-    .where(AuthSession.id == bindparam("session_id"))
-)

@@ -7,9 +7,8 @@ picks the algorithm and key itself: nothing in the token's header is trusted.
 A client sends the same access token with every request for its lifetime, so the outcome of
 verifying it (signature, algorithm, claims) is remembered per process, keyed by the token's
 exact text and the keys it was checked with. Only `exp` can change its mind later, so it is
-checked again on every request. Verification was the largest part of checking a token
-(docs/performance.md); whether the session still stands is never remembered, and is checked
-on every request by authentication.py.
+checked again on every request. Whether the session still stands is never remembered: it is
+checked on every request by authentication.py.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import functools
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Final, Literal
 
 import jwt
 from flask import current_app
@@ -26,8 +26,9 @@ from flask_jwt_extended import create_access_token, create_refresh_token
 from app.errors import TokenExpired, TokenInvalid
 from app.identity.models import ROLES, AuthSession, User
 
-ACCESS = "access"
-REFRESH = "refresh"
+TokenType = Literal["access", "refresh"]
+ACCESS: Final = "access"
+REFRESH: Final = "refresh"
 REQUIRED_CLAIMS = ["exp", "iat", "jti", "type", "sub", "role", "sid"]
 # A real token is a few hundred bytes; anything far longer is not ours (and not worth HMACing).
 MAX_TOKEN_LENGTH = 4096
@@ -44,7 +45,7 @@ class Claims:
     user_id: int
     session_id: int
     role: str
-    type: str
+    type: TokenType
     jti: str
     issued_at: int
     expires_at: int
@@ -108,6 +109,9 @@ def decode_token(raw: str) -> Claims:
     return claims
 
 
+# Fast path [verified-token-cache]: see docs/performance.md.
+# A client repeats one access token for its whole lifetime, so its signature and claims are
+# verified once per process instead of on every request.
 @functools.lru_cache(maxsize=VERIFIED_TOKENS_REMEMBERED)
 def _verified_claims(
     raw: str, *, keys: tuple[str, ...], algorithms: tuple[str, ...], leeway: int

@@ -11,13 +11,11 @@ from flask.views import MethodView
 import app as app_package
 from app import create_app
 from app.parsing import Blueprint
-from app.security.authorization import (
+from app.security.authorization import admin_required, authenticated, roles_required
+from app.security.route_policies import (
     UndeclaredPolicyError,
-    admin_required,
-    authenticated,
     check_every_route_has_a_policy,
     render_roles_table,
-    roles_required,
     routes_by_role,
 )
 from tests.support.database import sql_statements

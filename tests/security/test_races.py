@@ -19,10 +19,11 @@ def test_compare_and_set_rotation(app, make_user, login):
     tokens = login(make_user())
     claims = claims_of(tokens["refresh_token"])
     with app.app_context():
-        sid = claims["sid"]
-        sessions.rotate_refresh_token(sid, presented_jti=claims["jti"], user_agent="", ip="")
+        sid, uid = claims["sid"], int(claims["sub"])
+        rotation = {"user_id": uid, "presented_jti": claims["jti"], "user_agent": "", "ip": ""}
+        sessions.rotate_refresh_token(sid, **rotation)
         with pytest.raises(RefreshReused):
-            sessions.rotate_refresh_token(sid, presented_jti=claims["jti"], user_agent="", ip="")
+            sessions.rotate_refresh_token(sid, **rotation)
         stored = db.session.get(AuthSession, claims["sid"])
         assert stored.revoked_at is not None
         assert stored.revoked_reason == "refresh_reused"

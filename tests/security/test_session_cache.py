@@ -17,7 +17,7 @@ from redis import Redis
 from app import create_app
 from app.extensions import db
 from app.identity.models import User
-from app.security import session_cache, sessions
+from app.security import session_cache, session_state, sessions
 from app.security.authentication import authenticate
 from app.users.services import create_or_promote_admin
 from tests.support import backends
@@ -155,21 +155,26 @@ def test_a_fill_that_raced_a_change_does_not_store_the_old_state(app, make_user,
     user = make_user()
     session_id = check_token(app, login(user)["access_token"]).session_id
     with app.app_context():
-        live = sessions.load_session_state(session_id, user.id, fresh=True)
+        live = session_state.load_session_state(session_id, user.id, fresh=True)
+        facts = session_cache.CachedFacts(
+            live.user_id, live.expires_at, live.revoked, live.role, live.is_active
+        )
         sessions.user_changed(user.id)
-        seen = session_cache.read(session_id, user.id)
-        assert seen is not None and seen.state is None  # the user entry is gone: a miss
+        seen = session_cache.lookup(session_id, user.id)
+        assert seen is not None and seen.facts is None  # the user entry is gone: a miss
         sessions.user_changed(user.id)  # a change lands between that read and the fill
 
-        session_cache.fill(live, generation_seen=seen.generation, read_at=time.monotonic())
-        assert session_cache.read(session_id, user.id).state is None  # not written
+        session_cache.fill(
+            session_id, facts, generation_seen=seen.generation, read_at=time.monotonic()
+        )
+        assert session_cache.lookup(session_id, user.id).facts is None  # not written
 
         sessions.revoke_session(session_id, reason="logout")
-        latest = session_cache.read(session_id, user.id)
+        latest = session_cache.lookup(session_id, user.id)
         session_cache.fill(  # a slow "live" fill
-            live, generation_seen=latest.generation, read_at=time.monotonic()
+            session_id, facts, generation_seen=latest.generation, read_at=time.monotonic()
         )
-        assert session_cache.read(session_id, user.id).state.revoked  # the tombstone stays
+        assert session_cache.lookup(session_id, user.id).facts.revoked  # the tombstone stays
 
 
 def test_with_redis_down_tokens_are_checked_against_the_database(
