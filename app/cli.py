@@ -21,10 +21,10 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from app.clothes.services import seed_demo_items
 from app.errors import ServiceUnavailable, ValidationFailed
 from app.extensions import db
-from app.fields import Email
 from app.security.authorization import render_roles_table
 from app.security.sessions import prune_ended_sessions
 from app.users.services import create_or_promote_admin, find_user_by_email
+from app.web.fields import Email
 
 
 def database_errors_as_one_line(command: Callable[..., None]) -> Callable[..., None]:

@@ -25,7 +25,8 @@ from __future__ import annotations
 import pytest
 from marshmallow import fields
 
-from app.parsing import Blueprint, QueryArgsSchema
+from app.web.blueprint import Blueprint
+from app.web.request_body import QueryArgsSchema
 from tests.conftest import assert_problem, bearer
 from tests.helpers import INVALID_CHALLENGE, snapshot
 

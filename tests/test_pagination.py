@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
 from app.clothes.models import ClothingItem
-from app.clothes.services import CLOTHES
+from app.clothes.queries import CLOTHES
 from app.extensions import db
 from app.pagination import MAC_PURPOSE, Listing
 from tests.conftest import TEST_SECRETS, assert_problem

@@ -11,7 +11,6 @@ from flask.views import MethodView
 
 import app as app_package
 from app import create_app
-from app.parsing import Blueprint
 from app.security.authorization import (
     UndeclaredPolicyError,
     admin_required,
@@ -21,6 +20,7 @@ from app.security.authorization import (
     roles_required,
     routes_by_role,
 )
+from app.web.blueprint import Blueprint
 from tests.conftest import TEST_SECRETS, assert_problem, bearer
 from tests.helpers import sql_statements
 

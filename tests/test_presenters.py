@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from app.clothes.models import CATEGORIES, SIZES, ClothingItem
 from app.clothes.presenters import item_json, page_json
 from app.clothes.schemas import ClothingItemPageSchema, ClothingItemSchema
-from app.identity.models import ROLES, USER_PUBLIC_COLUMNS, User
-from app.identity.presenters import user_json
+from app.identity.models import ROLES, User
+from app.identity.presenters import USER_PUBLIC_COLUMNS, user_json
 from app.identity.schemas import UserSchema
 
 moments = st.datetimes(

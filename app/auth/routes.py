@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from flask.views import MethodView
 
-from app.auth import services
+from app.auth import queries, services
 from app.auth.schemas import (
     LoginSchema,
     PasswordChangeSchema,
@@ -16,9 +16,9 @@ from app.auth.schemas import (
 from app.extensions import limiter
 from app.identity.presenters import user_json
 from app.identity.schemas import UserSchema
-from app.parsing import Blueprint, EmptyBodySchema
 from app.security.authentication import current_principal
 from app.security.authorization import authenticated, public, refresh_token_required
+from app.web.blueprint import Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts, tokens, sessions.")
 
@@ -51,7 +51,7 @@ class Register(MethodView):
     @public
     @limiter.limit(register_limit)
     @blp.arguments(RegisterSchema)
-    @blp.response(201, UserSchema)
+    @blp.response(201, UserSchema, presenter=user_json)
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, body: dict):
@@ -75,7 +75,7 @@ class Login(MethodView):
 @blp.route("/refresh")
 class Refresh(MethodView):
     @refresh_token_required
-    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.no_body
     @blp.response(200, TokenPairSchema)
     def post(self):
         """Trade the refresh token for a new pair; the old refresh token dies."""
@@ -85,7 +85,7 @@ class Refresh(MethodView):
 @blp.route("/logout")
 class Logout(MethodView):
     @authenticated
-    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.no_body
     @blp.response(204)
     def post(self):
         """End this session: its access and refresh tokens stop working."""
@@ -95,7 +95,7 @@ class Logout(MethodView):
 @blp.route("/logout-all")
 class LogoutAll(MethodView):
     @authenticated
-    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.no_body
     @blp.response(204)
     def post(self):
         """End every session of the caller."""
@@ -105,10 +105,10 @@ class LogoutAll(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @authenticated
-    @blp.response(200, UserSchema)
+    @blp.response(200, UserSchema, presenter=user_json)
     def get(self):
         """The caller's own user."""
-        return jsonify(user_json(services.my_profile(current_principal())))
+        return queries.my_profile(current_principal())
 
 
 @blp.route("/sessions")
@@ -120,10 +120,10 @@ class Sessions(MethodView):
         return {"items": services.list_sessions(current_principal())}
 
 
-@blp.route("/sessions/<int(min=1, max=2147483647):session_id>")
+@blp.route("/sessions/<id:session_id>")
 class SessionById(MethodView):
     @authenticated
-    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.no_body
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, session_id: int):

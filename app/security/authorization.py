@@ -26,9 +26,9 @@ from typing import Any, TypeVar
 from flask import Flask
 
 from app.errors import Forbidden
-from app.openapi import BEARER_SCHEME, error_response_refs
 from app.security.authentication import authenticate
 from app.security.tokens import ACCESS, REFRESH
+from app.web.openapi import BEARER_SCHEME, error_response_refs
 
 View = TypeVar("View", bound=Callable[..., Any])
 POLICY_ATTRIBUTE = "__wardrobe_policy__"
