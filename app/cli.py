@@ -181,9 +181,10 @@ def register_commands(app: Flask) -> None:
 def register_migrations(app: Flask) -> None:
     """`flask db ...` (Flask-Migrate), when the app is loaded by the `flask` command only.
 
-    Importing Flask-Migrate imports Alembic, Mako and Pygments: 12 MB in every gunicorn
-    worker, which never migrates (docs/performance.md). The `flask` command loads the app
-    while a click context is active; gunicorn and the tests do not.
+    Fast path [migrate-only-in-cli]: see docs/performance.md. Importing Flask-Migrate
+    imports Alembic, Mako and Pygments into every gunicorn worker, which never migrates.
+    The `flask` command loads the app while a click context is active; gunicorn and the
+    tests do not.
     """
     if click.get_current_context(silent=True) is None:
         return

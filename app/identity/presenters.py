@@ -2,8 +2,9 @@
 
 One writer for every response that shows a user: /auth/register, /auth/me, /users and
 /users/{id}. UserSchema stays the contract and documents those responses. Fast path
-[presenters]: see docs/performance.md. Dumping six fields through marshmallow was a fifth
-of answering GET /auth/me; tests/test_presenters.py keeps `user_json` equal to the dump.
+[presenters]: see docs/performance.md. Dumping even six fields through marshmallow was a
+large share of answering GET /auth/me; tests/test_presenters.py keeps `user_json` equal
+to the dump.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ _user_values = attrgetter(*(column.key for column in USER_PUBLIC_COLUMNS))
 def user_json(user: Row[Any] | User) -> dict[str, Any]:
     """The same dict as UserSchema().dump(user), for a row of USER_PUBLIC_COLUMNS or a User.
 
-    A row is unpacked by position (fast path [positional-rows]); a User object (after a
-    write) is not iterable, so its attributes are read instead.
+    Fast path [positional-rows]: see docs/performance.md. A row is unpacked by position,
+    cheaper than reading its attributes by name; a User object (after a write) is not
+    iterable, so its attributes are read instead.
     """
     try:
         id_, email, name, role, is_active, created_at = user  # type: ignore[misc]
