@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, request
 from flask.views import MethodView
+from sqlalchemy import Row
 
 from app.auth import queries, services
 from app.auth.schemas import (
@@ -14,10 +17,12 @@ from app.auth.schemas import (
     TokenPairSchema,
 )
 from app.extensions import limiter
+from app.identity.models import User
 from app.identity.presenters import user_json
 from app.identity.schemas import UserSchema
 from app.security.authentication import current_principal
 from app.security.authorization import authenticated, public, refresh_token_required
+from app.security.tokens import TokenPair
 from app.web.blueprint import Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts, tokens, sessions.")
@@ -54,7 +59,7 @@ class Register(MethodView):
     @blp.response(201, UserSchema, presenter=user_json)
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    def post(self, body: dict):
+    def post(self, body: dict) -> User:
         """Create an account (role "user")."""
         return services.register_user(**body)
 
@@ -67,7 +72,7 @@ class Login(MethodView):
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    def post(self, body: dict):
+    def post(self, body: dict) -> TokenPair:
         """Exchange email and password for an access and a refresh token."""
         return services.log_in(**body, client=client_info())
 
@@ -77,7 +82,7 @@ class Refresh(MethodView):
     @refresh_token_required
     @blp.no_body
     @blp.response(200, TokenPairSchema)
-    def post(self):
+    def post(self) -> TokenPair:
         """Trade the refresh token for a new pair; the old refresh token dies."""
         return services.refresh_tokens(current_principal(), client=client_info())
 
@@ -87,7 +92,7 @@ class Logout(MethodView):
     @authenticated
     @blp.no_body
     @blp.response(204)
-    def post(self):
+    def post(self) -> None:
         """End this session: its access and refresh tokens stop working."""
         services.log_out(current_principal())
 
@@ -97,7 +102,7 @@ class LogoutAll(MethodView):
     @authenticated
     @blp.no_body
     @blp.response(204)
-    def post(self):
+    def post(self) -> None:
         """End every session of the caller."""
         services.log_out_everywhere(current_principal())
 
@@ -106,7 +111,7 @@ class LogoutAll(MethodView):
 class Me(MethodView):
     @authenticated
     @blp.response(200, UserSchema, presenter=user_json)
-    def get(self):
+    def get(self) -> Row[Any]:
         """The caller's own user."""
         return queries.my_profile(current_principal())
 
@@ -115,7 +120,7 @@ class Me(MethodView):
 class Sessions(MethodView):
     @authenticated
     @blp.response(200, SessionListSchema)
-    def get(self):
+    def get(self) -> dict[str, list[dict]]:
         """The caller's live sessions, newest first."""
         return {"items": services.list_sessions(current_principal())}
 
@@ -126,7 +131,7 @@ class SessionById(MethodView):
     @blp.no_body
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
-    def delete(self, session_id: int):
+    def delete(self, session_id: int) -> None:
         """End one of the caller's sessions (the calling one included)."""
         services.end_session(current_principal(), session_id)
 
@@ -143,6 +148,6 @@ class Password(MethodView):
     @blp.response(204)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    def put(self, body: dict):
+    def put(self, body: dict) -> None:
         """Change the password; every other session ends."""
         services.change_password(current_principal(), **body)
