@@ -1,4 +1,4 @@
-"""An item as JSON: the columns read for it and the function that writes it, side by side.
+"""An item as JSON: the columns read for it, their SELECT and the function that writes them.
 
 ClothingItemSchema stays the contract: it validates input and documents every response in
 the OpenAPI document. Fast path [presenters]: see docs/performance.md. Dumping through the
@@ -11,13 +11,16 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, bindparam, select
 
 from app.clothes.models import ClothingItem
 from app.web.fields import rfc3339
 
 # What a read of an item selects (queries.py): every column of the table, in declared order.
 ITEM_COLUMNS = tuple(ClothingItem.__table__.columns)
+
+# GET /clothes/{id}: one item, built once, read as plain columns.
+ITEM_BY_ID = select(*ITEM_COLUMNS).where(ClothingItem.id == bindparam("item_id"))
 
 _item_values = attrgetter(*(column.key for column in ITEM_COLUMNS))
 

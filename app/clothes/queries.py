@@ -9,10 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, String, bindparam, func
+from sqlalchemy import Boolean, Row, String, bindparam, func
 
 from app.clothes.models import ClothingItem
-from app.clothes.presenters import ITEM_COLUMNS
+from app.clothes.presenters import ITEM_BY_ID, ITEM_COLUMNS
+from app.database import read
+from app.errors import NotFound
 from app.pagination import LIKE_ESCAPE, Listing, PageRequest, like_escaped
 
 _clothes = ClothingItem.__table__.c
@@ -56,3 +58,11 @@ def list_items(
         "q": like_escaped(q) if q else None,  # an empty q filters nothing
     }
     return CLOTHES.page(page, filters)
+
+
+def get_item(item_id: int) -> Row[Any]:
+    """The item's columns. Raises NotFound: no item has this id."""
+    item = read(ITEM_BY_ID, {"item_id": item_id}).one_or_none()
+    if item is None:
+        raise NotFound("No clothing item has this id.")
+    return item

@@ -6,11 +6,12 @@ from typing import Any
 
 from flask import Response, request, url_for
 from flask.views import MethodView
+from sqlalchemy import Row
 from werkzeug.datastructures import ETags
 from werkzeug.http import quote_etag
 
 from app.clothes import queries, services
-from app.clothes.models import ClothingItem
+from app.clothes.models import ClothingItem, etag_of
 from app.clothes.presenters import item_json, page_json
 from app.clothes.schemas import (
     ClothesQueryArgsSchema,
@@ -72,12 +73,14 @@ class ClothesById(MethodView):
     @blp.response(200, ClothingItemSchema, presenter=item_json)
     @blp.alt_response(304, description="Not Modified: If-None-Match names the current ETag.")
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, item_id: int) -> tuple[ClothingItem | Response, int, dict[str, str]]:
+    def get(self, item_id: int) -> tuple[Row[Any] | Response, int, dict[str, str]]:
         """One item, with its ETag; 304 without a body when If-None-Match names it."""
-        item = services.get_item(item_id)
-        if not_modified(item.etag):
-            return Response(status=304), 304, etag_header(item)
-        return item, 200, etag_header(item)
+        item = queries.get_item(item_id)
+        etag = etag_of(item)
+        headers = {"ETag": quote_etag(etag)}
+        if not_modified(etag):
+            return Response(status=304), 304, headers
+        return item, 200, headers
 
     @admin_required
     @blp.arguments(ClothingItemSchema)

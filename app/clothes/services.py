@@ -1,6 +1,6 @@
 """What the catalogue does, as plain functions: no request, no responses, only domain errors.
 
-Writes, and the reads that feed them, go through db.session; the list read is in queries.py.
+Writes, and the reads that feed them, go through db.session; GET's reads are in queries.py.
 
 Writes honour `If-Match`: callers pass the header's entity tags (anything supporting `in`,
 where `*` contains every tag) or None when the header was not sent.
@@ -23,14 +23,6 @@ from app.extensions import db
 
 SEED_BATCH = 5_000
 WRITE_ATTEMPTS = 3
-
-
-def get_item(item_id: int) -> ClothingItem:
-    """Raises NotFound: no item has this id."""
-    item = db.session.get(ClothingItem, item_id)
-    if item is None:
-        raise NotFound("No clothing item has this id.")
-    return item
 
 
 def create_item(**fields: Any) -> ClothingItem:
