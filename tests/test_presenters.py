@@ -37,7 +37,7 @@ items = st.builds(
 
 
 def as_row(item: ClothingItem) -> tuple:
-    """The item as a row of services.CLOTHES: the table's columns, in declared order."""
+    """The item as a row of queries.CLOTHES: the table's columns, in declared order."""
     return tuple(getattr(item, column.key) for column in ClothingItem.__table__.columns)
 
 
