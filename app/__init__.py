@@ -12,13 +12,14 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, database, errors, headers, observability, redis_store
+from app import cli, database, observability, problems, redis_store
 from app.client_address import ValidClientAddress
 from app.extensions import api, db, jwt, limiter
 from app.identity import passwords
-from app.json_provider import FastJSONProvider
-from app.parsing import AsciiIntegerConverter
 from app.security.route_policies import check_every_route_has_a_policy
+from app.web import headers
+from app.web.blueprint import URL_CONVERTERS
+from app.web.json_provider import FastJSONProvider
 from config import derived_settings, load_config
 
 
@@ -38,7 +39,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     register_extensions(app)
     register_blueprints(app)
-    errors.register_error_handlers(app)
+    problems.register_error_handlers(app)
     cli.register_commands(app)
     headers.init_app(app)
     register_proxy_fix(app)
@@ -70,7 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from app.health.routes import blp as health_blp
     from app.users.routes import blp as users_blp
 
-    app.url_map.converters["int"] = AsciiIntegerConverter
+    app.url_map.converters.update(URL_CONVERTERS)
     for blueprint in (auth_blp, users_blp, clothes_blp, health_blp, apidocs_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(apidocs_assets)
@@ -92,9 +93,9 @@ def register_proxy_fix(app: Flask) -> None:
 def _limit_only_where_declared(app: Flask) -> None:
     """Drop flask-limiter's check on every request: our limits are all declared per route.
 
-    The `@limiter.limit` decorators on login and register check their limits themselves;
-    the app-wide hook would only look for (absent) default limits, at a cost on every
-    request (docs/performance.md).
+    Fast path [no-global-limiter]: see docs/performance.md. The `@limiter.limit` decorators
+    on login, register and password change check their limits themselves; the app-wide hook
+    would only look for (absent) default limits, on every request.
     """
     app.before_request_funcs[None].remove(limiter._check_request_limit)
 

@@ -4,9 +4,8 @@ Called by services and the security layer (never by routes), so the CLI and the 
 same trail. An event carries ids, reasons and the client address — never an email typed at a
 failed login (people paste passwords there), a password, a hash or a token.
 
-Events: login_succeeded, login_failed, refresh_reused, logout, logout_all, session_ended,
-password_changed, role_changed, user_deactivated, user_activated; from the CLI (via="cli"):
-admin_created, password_set, sessions_pruned.
+Every event name is listed once, in `AuditEvent`: a misspelt name is a type error, and the
+list is what an operator can alert on.
 
 Inside a request that presented a valid token, every event also names the caller as
 `actor_id`: for role_changed and user_deactivated, the admin who did it.
@@ -17,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Literal, get_args
 
 from flask import g, has_app_context
 
@@ -24,8 +24,28 @@ from app.errors import SavedNotYetEverywhere
 
 log = logging.getLogger("wardrobe.audit")
 
+AuditEvent = Literal[
+    # accounts and sessions, through the API
+    "login_succeeded",
+    "login_failed",
+    "refresh_reused",
+    "logout",
+    "logout_all",
+    "session_ended",
+    "password_changed",
+    # user administration (the API, or the CLI with via="cli")
+    "role_changed",
+    "user_deactivated",
+    "user_activated",
+    # the CLI only (via="cli")
+    "admin_created",
+    "password_set",
+    "sessions_pruned",
+]
+AUDIT_EVENTS: frozenset[str] = frozenset(get_args(AuditEvent))
 
-def record(event: str, **fields: str | int | None) -> None:
+
+def record(event: AuditEvent, **fields: str | int | None) -> None:
     """Log one audit event; `fields` become keys of the JSON line (user_id, session_id...)."""
     principal = g.get("principal") if has_app_context() else None
     if principal is not None:
@@ -34,7 +54,7 @@ def record(event: str, **fields: str | int | None) -> None:
 
 
 @contextmanager
-def recorded(event: str, **fields: str | int | None) -> Iterator[None]:
+def recorded(event: AuditEvent, **fields: str | int | None) -> Iterator[None]:
     """Record `event` once the block's change is committed.
 
     Also when only the session cache failed to follow (SavedNotYetEverywhere, a 503): the

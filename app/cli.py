@@ -21,10 +21,10 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from app.clothes.services import seed_demo_items
 from app.errors import ServiceUnavailable, ValidationFailed
 from app.extensions import db
-from app.fields import Email
 from app.security.route_policies import render_roles_table
 from app.security.sessions import prune_ended_sessions
 from app.users.services import create_or_promote_admin, find_user_by_email
+from app.web.fields import Email
 
 
 def database_errors_as_one_line(command: Callable[..., None]) -> Callable[..., None]:
@@ -181,9 +181,10 @@ def register_commands(app: Flask) -> None:
 def register_migrations(app: Flask) -> None:
     """`flask db ...` (Flask-Migrate), when the app is loaded by the `flask` command only.
 
-    Importing Flask-Migrate imports Alembic, Mako and Pygments: 12 MB in every gunicorn
-    worker, which never migrates (docs/performance.md). The `flask` command loads the app
-    while a click context is active; gunicorn and the tests do not.
+    Fast path [migrate-only-in-cli]: see docs/performance.md. Importing Flask-Migrate
+    imports Alembic, Mako and Pygments into every gunicorn worker, which never migrates.
+    The `flask` command loads the app while a click context is active; gunicorn and the
+    tests do not.
     """
     if click.get_current_context(silent=True) is None:
         return

@@ -1,39 +1,36 @@
-"""Column types shared by every model, and the read connection for plain SELECTs."""
+"""Column types shared by every model, `utcnow`, and `read`: the one Core door for hot reads."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Executable, Result
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
 
+READ_ENGINE = "wardrobe.read_engine"
+
 
 def read(statement: Executable, parameters: dict[str, Any] | None = None) -> Result:
     """Run a SELECT of plain columns on the request's read connection (SQLAlchemy Core).
 
-    The hot reads (checking a token, a list page, GET /auth/me) need no unit of work:
-    they select columns, not objects, and never write. Through `db.session` each such
-    statement pays the ORM's execution layer and the session's begin and close, about
-    118 µs on SQLite against 38 µs on a Core connection (docs/performance.md). Writes, and
-    reads that feed them, keep using `db.session`, which owns the transaction.
+    The one door for hot reads (checking a token, a list page, GET /auth/me): they select
+    columns, not objects, and never write. Fast path [core-reads]: see docs/performance.md.
+    Through `db.session` each such statement would pay the ORM's execution layer and the
+    session's begin and close. Writes, and reads that feed them, keep using `db.session`,
+    which owns the transaction.
 
     The connection is checked out on the first read of a request and returned when the app
     context ends (`release_read_connection`): one checkout, and on PostgreSQL one pre-ping,
-    for all of the request's reads. On PostgreSQL it reads in autocommit mode: a transaction
-    would add two round trips (BEGIN before the first read, ROLLBACK when the connection goes
-    back) to the two a read request needs. SQLite begins no transaction for a SELECT, and
-    switching its isolation level would cost a PRAGMA each way.
+    for all of the request's reads.
     """
     connection: Connection | None = g.get("read_connection")
     if connection is None:
-        connection = g.read_connection = db.engine.connect()
-        if connection.dialect.name == "postgresql":
-            connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection = g.read_connection = current_app.extensions[READ_ENGINE].connect()
     return connection.execute(statement, parameters)
 
 
@@ -45,19 +42,20 @@ def release_read_connection(_error: BaseException | None = None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.teardown_appcontext(release_read_connection)
+    """Build the read engine once (after `db.init_app`) and return read connections at teardown.
 
-
-LIKE_ESCAPE = "/"
-
-
-def like_escaped(text: str) -> str:
-    """`text` for `LIKE ... ESCAPE '/'`: its `%`, `_` and `/` match only themselves.
-
-    SQLAlchemy's `autoescape=True` does this for a literal value; a statement built once
-    with a bound parameter (pagination.Listing) escapes the value itself.
+    Fast path [autocommit-reads]: see docs/performance.md. On PostgreSQL reads run in
+    autocommit mode: a transaction would add two round trips (BEGIN before the first read,
+    ROLLBACK when the connection goes back) to the two a read request needs. The read engine
+    shares the app engine's pool. SQLite begins no transaction for a SELECT, and switching its
+    isolation level would cost a PRAGMA each way, so there it is the app engine itself.
     """
-    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    app.extensions[READ_ENGINE] = engine
+    app.teardown_appcontext(release_read_connection)
 
 
 def utcnow() -> dt.datetime:
@@ -98,8 +96,9 @@ class UTCDateTime(TypeDecorator):
         """On SQLite, read the stored text straight into an aware datetime, in one C call.
 
         SQLite hands back the text SQLAlchemy wrote, e.g. `2026-11-29 04:05:06.123456`, in
-        UTC. Parsing it and then tagging it UTC (process_result_value) took about 1.5 µs per
-        value through two Python layers; a list page reads 42 of them.
+        UTC. Fast path [sqlite-timestamps]: see docs/performance.md. Parsing it and then
+        tagging it UTC (process_result_value) goes through two Python layers per value, and a
+        list page reads 42 of them.
         """
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)

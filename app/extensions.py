@@ -11,7 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from app.openapi import WardrobeApi
+from app.web.openapi import WardrobeApi
 
 # Named constraints, so that Alembic can alter them (SQLite batch mode needs names).
 NAMING_CONVENTION = {

@@ -11,8 +11,8 @@ from flask.views import MethodView
 from swagger_ui_bundle import swagger_ui_path
 
 from app.extensions import api
-from app.parsing import Blueprint
 from app.security.authorization import public
+from app.web.blueprint import Blueprint
 
 STATIC = Path(__file__).with_name("static")
 # Swagger UI needs nothing from elsewhere; everything it loads comes from this app.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
-from flask.views import MethodView
+from typing import Any
 
-from app.auth import services
+from flask import current_app, request
+from flask.views import MethodView
+from sqlalchemy import Row
+
+from app.auth import queries, services
 from app.auth.schemas import (
     LoginSchema,
     PasswordChangeSchema,
@@ -14,11 +17,13 @@ from app.auth.schemas import (
     TokenPairSchema,
 )
 from app.extensions import limiter
+from app.identity.models import User
 from app.identity.presenters import user_json
 from app.identity.schemas import UserSchema
-from app.parsing import Blueprint, EmptyBodySchema
 from app.security.authentication import current_principal
 from app.security.authorization import authenticated, public, refresh_token_required
+from app.security.tokens import TokenPair
+from app.web.blueprint import Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts, tokens, sessions.")
 
@@ -51,10 +56,10 @@ class Register(MethodView):
     @public
     @limiter.limit(register_limit)
     @blp.arguments(RegisterSchema)
-    @blp.response(201, UserSchema)
+    @blp.response(201, UserSchema, presenter=user_json)
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    def post(self, body: dict):
+    def post(self, body: dict) -> User:
         """Create an account (role "user")."""
         return services.register_user(**body)
 
@@ -67,7 +72,7 @@ class Login(MethodView):
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    def post(self, body: dict):
+    def post(self, body: dict) -> TokenPair:
         """Exchange email and password for an access and a refresh token."""
         return services.log_in(**body, client=client_info())
 
@@ -75,9 +80,9 @@ class Login(MethodView):
 @blp.route("/refresh")
 class Refresh(MethodView):
     @refresh_token_required
-    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.no_body
     @blp.response(200, TokenPairSchema)
-    def post(self):
+    def post(self) -> TokenPair:
         """Trade the refresh token for a new pair; the old refresh token dies."""
         return services.refresh_tokens(current_principal(), client=client_info())
 
@@ -85,9 +90,9 @@ class Refresh(MethodView):
 @blp.route("/logout")
 class Logout(MethodView):
     @authenticated
-    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.no_body
     @blp.response(204)
-    def post(self):
+    def post(self) -> None:
         """End this session: its access and refresh tokens stop working."""
         services.log_out(current_principal())
 
@@ -95,9 +100,9 @@ class Logout(MethodView):
 @blp.route("/logout-all")
 class LogoutAll(MethodView):
     @authenticated
-    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.no_body
     @blp.response(204)
-    def post(self):
+    def post(self) -> None:
         """End every session of the caller."""
         services.log_out_everywhere(current_principal())
 
@@ -105,28 +110,28 @@ class LogoutAll(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @authenticated
-    @blp.response(200, UserSchema)
-    def get(self):
+    @blp.response(200, UserSchema, presenter=user_json)
+    def get(self) -> Row[Any]:
         """The caller's own user."""
-        return jsonify(user_json(services.my_profile(current_principal())))
+        return queries.my_profile(current_principal())
 
 
 @blp.route("/sessions")
 class Sessions(MethodView):
     @authenticated
     @blp.response(200, SessionListSchema)
-    def get(self):
+    def get(self) -> dict[str, list[dict]]:
         """The caller's live sessions, newest first."""
         return {"items": services.list_sessions(current_principal())}
 
 
-@blp.route("/sessions/<int(min=1, max=2147483647):session_id>")
+@blp.route("/sessions/<id:session_id>")
 class SessionById(MethodView):
     @authenticated
-    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.no_body
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
-    def delete(self, session_id: int):
+    def delete(self, session_id: int) -> None:
         """End one of the caller's sessions (the calling one included)."""
         services.end_session(current_principal(), session_id)
 
@@ -143,6 +148,6 @@ class Password(MethodView):
     @blp.response(204)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    def put(self, body: dict):
+    def put(self, body: dict) -> None:
         """Change the password; every other session ends."""
         services.change_password(current_principal(), **body)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.fields import Email, Text, UtcDateTime
+from app.web.fields import Email, Text, UtcDateTime
 
 EMAIL_MAX = 254
 NAME_MAX = 100

@@ -1,19 +1,22 @@
-"""What /auth does, as plain functions: no request, no responses, only domain errors."""
+"""What /auth does, as plain functions: no request, no responses, only domain errors.
+
+Writes, and the reads that feed them, go through db.session; GET /auth/me's read is in
+queries.py.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.auth import throttle
-from app.database import read
 from app.errors import EmailTaken, InvalidCredentials, NotFound, WrongPassword
 from app.extensions import db
-from app.identity.models import USER_PUBLIC_COLUMNS, User
+from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
 from app.security import sessions
 from app.security.authentication import Principal
@@ -44,18 +47,6 @@ def register_user(*, email: str, password: str, name: str = "") -> User:
         db.session.rollback()
         raise EmailTaken("An account with this email exists already; log in instead.") from None
     return user
-
-
-# The caller's own user, as GET /auth/me shows it: built once, read as plain columns.
-MY_PROFILE = select(*USER_PUBLIC_COLUMNS).where(User.id == bindparam("user_id"))
-
-
-def my_profile(principal: Principal) -> Row:
-    """The caller's user (public fields only): the one query GET /auth/me makes itself.
-
-    Authentication has just seen the user, so the row exists.
-    """
-    return read(MY_PROFILE, {"user_id": principal.user_id}).one()
 
 
 def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -65,29 +66,33 @@ class ClothingItem(db.Model):
 
     @property
     def etag(self) -> str:
-        """A strong ETag (unquoted): a hash of every stored field, so any change gives a new one.
-
-        `updated_at` is in it to the microsecond, so even a write that restores earlier
-        values yields a new tag. (The id alone would never change; updated_at alone could
-        repeat within one clock tick.)
-        """
-        state = "\x1f".join(
-            str(value)
-            for value in (
-                self.id,
-                self.name,
-                self.category,
-                self.size,
-                self.color,
-                f"{self.price:.2f}",
-                self.stock,
-                self.photo_url,
-                self.description,
-                self.created_at.isoformat(),
-                self.updated_at.isoformat(),
-            )
-        )
-        return hashlib.sha256(state.encode()).hexdigest()[:32]
+        return etag_of(self)
 
     def __repr__(self) -> str:
         return f"<ClothingItem {self.id} {self.name!r}>"
+
+
+def etag_of(item: Any) -> str:
+    """A strong ETag (unquoted): a hash of every stored field, so any change gives a new one.
+
+    `item` is a ClothingItem or a row of its columns (read by attribute). `updated_at` is in
+    it to the microsecond, so even a write that restores earlier values yields a new tag.
+    (The id alone would never change; updated_at alone could repeat within one clock tick.)
+    """
+    state = "\x1f".join(
+        str(value)
+        for value in (
+            item.id,
+            item.name,
+            item.category,
+            item.size,
+            item.color,
+            f"{item.price:.2f}",
+            item.stock,
+            item.photo_url,
+            item.description,
+            item.created_at.isoformat(),
+            item.updated_at.isoformat(),
+        )
+    )
+    return hashlib.sha256(state.encode()).hexdigest()[:32]

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from typing import Any
+
+from flask import Response, request, url_for
 from flask.views import MethodView
+from sqlalchemy import Row
 from werkzeug.datastructures import ETags
 from werkzeug.http import quote_etag
 
-from app.clothes import presenters, services
-from app.clothes.models import ClothingItem
+from app.clothes import queries, services
+from app.clothes.models import ClothingItem, etag_of
+from app.clothes.presenters import item_json, page_json
 from app.clothes.schemas import (
     ClothesQueryArgsSchema,
     ClothingItemPageSchema,
     ClothingItemSchema,
     ClothingItemUpdateSchema,
 )
-from app.parsing import Blueprint, EmptyBodySchema
 from app.security.authorization import admin_required, authenticated
+from app.web.blueprint import Blueprint
 
 blp = Blueprint("clothes", __name__, url_prefix="/clothes", description="The clothes catalogue.")
+
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "ETags of copies you hold; if one is current, the answer is 304, no body.",
+}
 
 
 def etag_header(item: ClothingItem) -> dict[str, str]:
@@ -30,60 +42,71 @@ def if_match() -> ETags | None:
     return request.if_match if "If-Match" in request.headers else None
 
 
+def not_modified(etag: str) -> bool:
+    """Whether If-None-Match names `etag` (or is `*`): weak comparison, as RFC 9110 asks."""
+    return request.if_none_match.contains_weak(etag)
+
+
 @blp.route("")
 class Clothes(MethodView):
     @authenticated
     @blp.arguments(ClothesQueryArgsSchema, location="query")
-    @blp.response(200, ClothingItemPageSchema)
-    def get(self, args: dict):
+    @blp.response(200, ClothingItemPageSchema, presenter=page_json)
+    def get(self, args: dict) -> dict[str, Any]:
         """List clothes: filtered, sorted, keyset-paginated (follow next_cursor)."""
-        return jsonify(presenters.page_json(services.list_items(**args)))
+        return queries.list_items(**args)
 
     @admin_required
     @blp.arguments(ClothingItemSchema)
-    @blp.response(201, ClothingItemSchema)
-    def post(self, body: dict):
+    @blp.response(201, ClothingItemSchema, presenter=item_json)
+    def post(self, body: dict) -> tuple[ClothingItem, int, dict[str, str]]:
         """Add an item; Location names it and ETag is its version."""
         item = services.create_item(**body)
         location = url_for("clothes.ClothesById", item_id=item.id)
         return item, 201, {"Location": location, **etag_header(item)}
 
 
-@blp.route("/<int(min=1, max=2147483647):item_id>")
+@blp.route("/<id:item_id>")
 class ClothesById(MethodView):
     @authenticated
-    @blp.response(200, ClothingItemSchema)
+    @blp.doc(parameters=[IF_NONE_MATCH])
+    @blp.response(200, ClothingItemSchema, presenter=item_json)
+    @blp.alt_response(304, description="Not Modified: If-None-Match names the current ETag.")
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, item_id: int):
-        """One item, with its ETag."""
-        item = services.get_item(item_id)
-        return item, 200, etag_header(item)
+    def get(self, item_id: int) -> tuple[Row[Any] | Response, int, dict[str, str]]:
+        """One item, with its ETag; 304 without a body when If-None-Match names it."""
+        item = queries.get_item(item_id)
+        etag = etag_of(item)
+        headers = {"ETag": quote_etag(etag)}
+        if not_modified(etag):
+            return Response(status=304), 304, headers
+        return item, 200, headers
 
     @admin_required
     @blp.arguments(ClothingItemSchema)
-    @blp.response(200, ClothingItemSchema)
+    @blp.response(200, ClothingItemSchema, presenter=item_json)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def put(self, body: dict, item_id: int):
+    def put(self, body: dict, item_id: int) -> tuple[ClothingItem, int, dict[str, str]]:
         """Replace an item: omitted optional fields take their defaults. Honours If-Match."""
         item = services.update_item(item_id, if_match=if_match(), **body)
         return item, 200, etag_header(item)
 
     @admin_required
     @blp.arguments(ClothingItemUpdateSchema)
-    @blp.response(200, ClothingItemSchema)
+    @blp.response(200, ClothingItemSchema, presenter=item_json)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def patch(self, body: dict, item_id: int):
+    def patch(self, body: dict, item_id: int) -> tuple[ClothingItem, int, dict[str, str]]:
         """Change some fields of an item. Honours If-Match."""
         item = services.update_item(item_id, if_match=if_match(), **body)
         return item, 200, etag_header(item)
 
     @admin_required
-    @blp.arguments(EmptyBodySchema, required=False, as_kwargs=True)
+    @blp.no_body
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def delete(self, item_id: int):
+    def delete(self, item_id: int) -> None:
         """Delete an item. Honours If-Match."""
         services.delete_item(item_id, if_match=if_match())

@@ -19,8 +19,8 @@ from app.clothes.models import (
     SIZES,
     STOCK_MAX,
 )
-from app.fields import QueryBoolean, StrictInteger, Text, UtcDateTime
 from app.pagination import PageArgsSchema, sort_field
+from app.web.fields import QueryBoolean, StrictInteger, Text, UtcDateTime
 
 CENT = Decimal("0.01")
 # Digits, optionally a point and more digits: no exponent, sign, spaces or underscores

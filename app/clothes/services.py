@@ -1,5 +1,7 @@
 """What the catalogue does, as plain functions: no request, no responses, only domain errors.
 
+Writes, and the reads that feed them, go through db.session; GET's reads are in queries.py.
+
 Writes honour `If-Match`: callers pass the header's entity tags (anything supporting `in`,
 where `*` contains every tag) or None when the header was not sent.
 """
@@ -8,73 +10,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Container
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, String, bindparam, func, insert
+from sqlalchemy import insert
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.clothes.demo import demo_row
 from app.clothes.models import ClothingItem
-from app.database import LIKE_ESCAPE, like_escaped, utcnow
+from app.database import utcnow
 from app.errors import NotFound, PreconditionFailed
 from app.extensions import db
-from app.pagination import Listing, PageRequest
 
 SEED_BATCH = 5_000
 WRITE_ATTEMPTS = 3
-
-
-_clothes = ClothingItem.__table__.c
-
-# GET /clothes: each filter is a condition on a bound parameter of its own name. Rows hold the
-# table's columns in declared order, which presenters.item_json unpacks by position.
-CLOTHES = Listing(
-    ClothingItem.__table__,
-    columns=list(_clothes),
-    filters={
-        "category": _clothes.category == bindparam("category"),
-        "size": _clothes.size == bindparam("size"),
-        # lower() on both sides, so the database's own idea of case applies to both.
-        "color": func.lower(_clothes.color) == func.lower(bindparam("color", type_=String)),
-        "min_price": _clothes.price >= bindparam("min_price"),
-        "max_price": _clothes.price <= bindparam("max_price"),
-        "in_stock": (_clothes.stock > 0) == bindparam("in_stock", type_=Boolean),
-        "q": _clothes.name.icontains(bindparam("q"), escape=LIKE_ESCAPE),
-    },
-)
-
-
-def list_items(
-    *,
-    page: PageRequest,
-    category: str | None = None,
-    size: str | None = None,
-    color: str | None = None,
-    min_price: Decimal | None = None,
-    max_price: Decimal | None = None,
-    in_stock: bool | None = None,
-    q: str | None = None,
-) -> dict[str, Any]:
-    """One page of the items matching every given filter: {"items", "next_cursor"}."""
-    filters = {
-        "category": category,
-        "size": size,
-        "color": color,
-        "min_price": min_price,
-        "max_price": max_price,
-        "in_stock": in_stock,
-        "q": like_escaped(q) if q else None,  # an empty q filters nothing
-    }
-    return CLOTHES.page(page, filters)
-
-
-def get_item(item_id: int) -> ClothingItem:
-    """Raises NotFound: no item has this id."""
-    item = db.session.get(ClothingItem, item_id)
-    if item is None:
-        raise NotFound("No clothing item has this id.")
-    return item
 
 
 def create_item(**fields: Any) -> ClothingItem:

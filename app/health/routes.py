@@ -7,8 +7,8 @@ from marshmallow import Schema, fields
 
 from app.errors import ServiceUnavailable
 from app.health.checks import unavailable_dependencies
-from app.parsing import Blueprint
 from app.security.authorization import public
+from app.web.blueprint import Blueprint
 
 blp = Blueprint("health", __name__, description="Probes.")
 

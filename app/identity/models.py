@@ -47,10 +47,6 @@ class User(db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-# What the API shows of a user (UserSchema's fields): never the password hash, not even read.
-USER_PUBLIC_COLUMNS = (User.id, User.email, User.name, User.role, User.is_active, User.created_at)
-
-
 class AuthSession(db.Model):
     __tablename__ = "auth_sessions"
     # Never reuse a session id (SQLite otherwise hands out the largest deleted rowid again):

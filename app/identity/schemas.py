@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields
 
-from app.fields import UtcDateTime
 from app.identity.models import ROLES
+from app.web.fields import UtcDateTime
 
 
 class UserSchema(Schema):

@@ -11,7 +11,7 @@ before the body or query is read and before any lookup:
 
 Each decorator attaches its Policy to the view. route_policies.py reads them back: the app
 refuses to start if any route lacks one, and docs/roles.md is generated from them. The
-OpenAPI document shows them too (`security`, `x-required-roles`: app/openapi.py).
+OpenAPI document shows them too (`security`, `x-required-roles`: app/web/openapi.py).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from app.errors import Forbidden
-from app.openapi import document_security
 from app.security.authentication import authenticate
 from app.security.tokens import ACCESS, REFRESH, TokenType
+from app.web.openapi import document_security
 
 View = TypeVar("View", bound=Callable[..., Any])
 POLICY_ATTRIBUTE = "__wardrobe_policy__"

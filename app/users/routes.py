@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from flask.views import MethodView
+from typing import Any
 
+from flask.views import MethodView
+from sqlalchemy import Row
+
+from app.identity.models import User
+from app.identity.presenters import user_json, user_page_json
 from app.identity.schemas import UserSchema
-from app.parsing import Blueprint
 from app.security.authorization import admin_required
-from app.users import services
+from app.users import queries, services
 from app.users.schemas import UserPageSchema, UsersQueryArgsSchema, UserUpdateSchema
+from app.web.blueprint import Blueprint
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="User administration.")
 
@@ -17,26 +22,26 @@ blp = Blueprint("users", __name__, url_prefix="/users", description="User admini
 class Users(MethodView):
     @admin_required
     @blp.arguments(UsersQueryArgsSchema, location="query")
-    @blp.response(200, UserPageSchema)
-    def get(self, args: dict):
+    @blp.response(200, UserPageSchema, presenter=user_page_json)
+    def get(self, args: dict) -> dict[str, Any]:
         """List users: filtered, sorted, keyset-paginated (follow next_cursor)."""
-        return services.list_users(**args)
+        return queries.list_users(**args)
 
 
-@blp.route("/<int(min=1, max=2147483647):user_id>")
+@blp.route("/<id:user_id>")
 class UsersById(MethodView):
     @admin_required
-    @blp.response(200, UserSchema)
+    @blp.response(200, UserSchema, presenter=user_json)
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, user_id: int):
+    def get(self, user_id: int) -> Row[Any]:
         """One user."""
-        return services.get_user(user_id)
+        return queries.get_user(user_id)
 
     @admin_required
     @blp.arguments(UserUpdateSchema)
-    @blp.response(200, UserSchema)
+    @blp.response(200, UserSchema, presenter=user_json)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
-    def patch(self, body: dict, user_id: int):
+    def patch(self, body: dict, user_id: int) -> User:
         """Change a user's role, active flag or name; deactivation ends their sessions."""
         return services.update_user(user_id, **body)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.fields import QueryBoolean, StrictBoolean, Text
 from app.identity.models import ROLES
 from app.identity.schemas import UserSchema
 from app.pagination import PageArgsSchema, sort_field
+from app.web.fields import QueryBoolean, StrictBoolean, Text
 
 NAME_MAX = 100
 QUERY_MAX = 254

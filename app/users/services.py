@@ -1,18 +1,18 @@
-"""What user administration does, as plain functions (used by /users and the CLI)."""
+"""What user administration does, as plain functions (used by /users and the CLI).
+
+Writes, and the reads that feed them, go through db.session; the reads /users serves are in
+queries.py.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import select
 
 from app import audit
-from app.database import LIKE_ESCAPE, like_escaped
 from app.errors import LastAdmin, NotFound, SavedNotYetEverywhere
 from app.extensions import db
-from app.identity.models import USER_PUBLIC_COLUMNS, User
+from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
-from app.pagination import Listing, PageRequest
 from app.security import sessions
 
 
@@ -67,43 +67,6 @@ def _audit_promotion(user: User, *, was_role: str, was_active: bool, password: s
         audit.record("role_changed", user_id=user.id, old=was_role, new="admin", via="cli")
     if not was_active:
         audit.record("user_activated", user_id=user.id, via="cli")
-
-
-_users = User.__table__.c
-
-# GET /users: each filter is a condition on a bound parameter of its own name.
-USERS = Listing(
-    User.__table__,
-    columns=[_users[column.key] for column in USER_PUBLIC_COLUMNS],
-    filters={
-        "role": _users.role == bindparam("role"),
-        "is_active": _users.is_active == bindparam("is_active"),
-        "q": or_(
-            _users.email.icontains(bindparam("q"), escape=LIKE_ESCAPE),
-            _users.name.icontains(bindparam("q"), escape=LIKE_ESCAPE),
-        ),
-    },
-)
-
-
-def list_users(
-    *,
-    page: PageRequest,
-    role: str | None = None,
-    is_active: bool | None = None,
-    q: str | None = None,
-) -> dict[str, Any]:
-    """One page of the users matching every given filter: {"items", "next_cursor"}."""
-    filters = {"role": role, "is_active": is_active, "q": like_escaped(q) if q else None}
-    return USERS.page(page, filters)
-
-
-def get_user(user_id: int) -> User:
-    """Raises NotFound: no user has this id."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("No user has this id.")
-    return user
 
 
 def update_user(

@@ -245,6 +245,57 @@ class TestIfMatch:
         assert_problem(client.delete(url, headers=star), 404, "not_found")
 
 
+class TestIfNoneMatch:
+    """GET /clothes/{id} answers 304, with the ETag and no body, for a copy that is current."""
+
+    @pytest.mark.parametrize(
+        "spelling", ["{etag}", "W/{etag}", '"other", {etag}', '"other", W/{etag}', "*"]
+    )
+    def test_a_current_copy_is_304_without_a_body(self, client, admin_headers, make_item, spelling):
+        item = make_item()
+        url = f"/clothes/{item['id']}"
+        etag = client.get(url, headers=admin_headers).headers["ETag"]
+        response = client.get(
+            url, headers={**admin_headers, "If-None-Match": spelling.format(etag=etag)}
+        )
+        assert response.status_code == 304
+        assert response.headers["ETag"] == etag
+        assert response.get_data() == b""
+
+    @pytest.mark.parametrize("spelling", ['"not-the-etag"', 'W/"not-the-etag"', "garbage", ""])
+    def test_a_stale_or_foreign_tag_gets_the_item(self, client, admin_headers, make_item, spelling):
+        item = make_item()
+        response = client.get(
+            f"/clothes/{item['id']}", headers={**admin_headers, "If-None-Match": spelling}
+        )
+        assert response.status_code == 200
+        assert response.get_json() == item
+
+    def test_a_changed_item_is_sent_again(self, client, admin_headers, make_item):
+        item = make_item()
+        url = f"/clothes/{item['id']}"
+        old = client.get(url, headers=admin_headers).headers["ETag"]
+        assert client.patch(url, json={"stock": 7}, headers=admin_headers).status_code == 200
+        response = client.get(url, headers={**admin_headers, "If-None-Match": old})
+        assert response.status_code == 200
+        assert response.get_json()["stock"] == 7
+        assert response.headers["ETag"] != old
+
+    def test_it_still_needs_a_token_and_an_existing_item(self, client, admin_headers):
+        assert_problem(
+            client.get("/clothes/1", headers={"If-None-Match": "*"}), 401, "token_missing"
+        )
+        missing = client.get("/clothes/2147483647", headers={**admin_headers, "If-None-Match": "*"})
+        assert_problem(missing, 404, "not_found")
+
+    def test_the_openapi_document_declares_it(self, client):
+        operation = client.get("/openapi.json").get_json()["paths"]["/clothes/{item_id}"]["get"]
+        assert "304" in operation["responses"]
+        assert {"in": "header", "name": "If-None-Match"}.items() <= operation["parameters"][
+            0
+        ].items()
+
+
 def test_a_write_racing_another_one_never_loses_it(client, admin_headers, make_item):
     """Another connection commits between this request's read and its UPDATE."""
     item = make_item()

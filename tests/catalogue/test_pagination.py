@@ -1,4 +1,4 @@
-"""Keyset pagination (app/pagination.py) as /clothes and /users use it: parameters, filters,
+"""Keyset pagination (app/pagination/) as /clothes and /users use it: parameters, filters,
 cursors that must be refused, ties, and exactly-once walks while rows come and go."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
 from app.clothes.models import ClothingItem
-from app.clothes.services import CLOTHES
+from app.clothes.queries import CLOTHES
 from app.extensions import db
 from app.pagination import MAC_PURPOSE, Listing
 from tests.support.http import assert_problem

@@ -1,5 +1,5 @@
 """The hand-written JSON (app/clothes/presenters.py, app/identity/presenters.py) matches the
-documented schemas."""
+documented schemas, for rows read by Core and for objects returned by writes."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from app.clothes.models import CATEGORIES, SIZES, ClothingItem
 from app.clothes.presenters import item_json, page_json
 from app.clothes.schemas import ClothingItemPageSchema, ClothingItemSchema
-from app.identity.models import ROLES, USER_PUBLIC_COLUMNS, User
-from app.identity.presenters import user_json
+from app.identity.models import ROLES, User
+from app.identity.presenters import USER_PUBLIC_COLUMNS, user_json, user_page_json
 from app.identity.schemas import UserSchema
+from app.users.schemas import UserPageSchema
 
 moments = st.datetimes(
     min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
@@ -36,14 +37,16 @@ items = st.builds(
 
 
 def as_row(item: ClothingItem) -> tuple:
-    """The item as a row of services.CLOTHES: the table's columns, in declared order."""
+    """The item as a row of queries.CLOTHES: the table's columns, in declared order."""
     return tuple(getattr(item, column.key) for column in ClothingItem.__table__.columns)
 
 
 @settings(max_examples=200, deadline=None)
 @given(item=items)
 def test_item_json_is_the_schema_dump(item):
-    assert item_json(as_row(item)) == ClothingItemSchema().dump(item)
+    dumped = ClothingItemSchema().dump(item)
+    assert list(item_json(as_row(item)).items()) == list(dumped.items())  # a row read by Core
+    assert list(item_json(item).items()) == list(dumped.items())  # an object, after a write
 
 
 @given(page=st.lists(items, max_size=5), cursor=st.none() | st.just("abc.def"))
@@ -83,6 +86,15 @@ def test_user_json_is_the_schema_dump(user):
     row = tuple(getattr(user, column.key) for column in USER_PUBLIC_COLUMNS)
     written, dumped = user_json(row), UserSchema().dump(user)
     assert list(written.items()) == list(dumped.items())  # same keys, same order
+    assert list(user_json(user).items()) == list(dumped.items())  # an object, after a write
+
+
+@given(page=st.lists(users, max_size=5), cursor=st.none() | st.just("abc.def"))
+@settings(max_examples=50, deadline=None)
+def test_user_page_json_is_the_schema_dump(page, cursor):
+    rows = [tuple(getattr(user, column.key) for column in USER_PUBLIC_COLUMNS) for user in page]
+    written = user_page_json({"items": rows, "next_cursor": cursor})
+    assert written == UserPageSchema().dump({"items": page, "next_cursor": cursor})
 
 
 def test_served_profile_is_the_schema_dump(client, make_user, login):

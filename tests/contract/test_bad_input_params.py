@@ -25,7 +25,8 @@ from __future__ import annotations
 import pytest
 from marshmallow import fields
 
-from app.parsing import Blueprint, QueryArgsSchema
+from app.web.blueprint import Blueprint
+from app.web.request_body import QueryArgsSchema
 from tests.support.data import ITEM
 from tests.support.database import snapshot
 from tests.support.http import INVALID_CHALLENGE, assert_problem
@@ -102,7 +103,7 @@ def test_a_repeated_parameter_counts_once(app, client, admin_headers):
 
 
 def test_a_query_schema_with_a_list_field_still_gets_every_value(app):
-    """Single-valued schemas get a plain dict of first values (app/parsing.py); a List
+    """Single-valued schemas get a plain dict of first values (app/web/request_body.py); a List
     field (none of ours has one yet) must still see all of its values."""
 
     class Tagged(QueryArgsSchema):

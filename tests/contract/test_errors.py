@@ -10,9 +10,9 @@ from flask import Flask
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from app.fields import Text
-from app.parsing import Blueprint
 from app.security.authorization import public
+from app.web.blueprint import Blueprint
+from app.web.fields import Text
 from tests.support.data import PASSWORD
 from tests.support.http import assert_problem, bearer
 from tests.support.tokens import claims_of
@@ -145,7 +145,7 @@ def test_validation_errors_are_nested_by_field(probe_app):
 
 def test_unexpected_exception_is_a_bare_500(probe_app, caplog):
     client = probe_app.test_client()
-    with caplog.at_level(logging.ERROR, logger="app.errors"):
+    with caplog.at_level(logging.ERROR, logger="app.problems"):
         response = client.get("/probe/boom")
     body = assert_problem(response, 500, "internal_error")
     text = response.get_data(as_text=True)

@@ -14,7 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.json_provider import FastJSONProvider
+from app.web.json_provider import FastJSONProvider
 
 
 @dataclasses.dataclass

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError
 
 from app.clothes.schemas import Price
-from app.fields import Email, rfc3339
 from app.identity.passwords import MAX_LENGTH, MIN_LENGTH, common_passwords, password_problems
 from app.pagination import decode_cursor, encode_cursor
+from app.web.fields import Email, rfc3339
 from tests.support.http import assert_problem
 
 FAST = settings(max_examples=150, deadline=None, database=None)

@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from flask_jwt_extended import jwt_required
 
-from app.parsing import Blueprint
 from app.security.authorization import public
+from app.web.blueprint import Blueprint
 from tests.support.http import assert_problem, bearer
 from tests.support.settings import TEST_SECRETS
 from tests.support.tokens import claims_of

@@ -10,7 +10,6 @@ from flask.views import MethodView
 
 import app as app_package
 from app import create_app
-from app.parsing import Blueprint
 from app.security.authorization import admin_required, authenticated, roles_required
 from app.security.route_policies import (
     UndeclaredPolicyError,
@@ -18,6 +17,7 @@ from app.security.route_policies import (
     render_roles_table,
     routes_by_role,
 )
+from app.web.blueprint import Blueprint
 from tests.support.database import sql_statements
 from tests.support.http import assert_problem
 from tests.support.paths import ROOT

@@ -30,7 +30,13 @@ SECURITY_HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 # Blueprints whose every response may carry a token or personal data.
 PERSONAL_BLUEPRINTS = frozenset({"auth", "users"})
-CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "X-Request-ID"]
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "X-Request-ID",
+]
 CORS_EXPOSED_HEADERS = [
     "ETag",
     "Location",
