@@ -76,9 +76,9 @@ class Blueprint(flask_smorest.Blueprint):
         The schema still documents the response in OpenAPI. Fast path [presenters]: see
         docs/performance.md. A presenter is a plain function that writes the same JSON as
         the schema's dump (tests/catalogue/test_presenters.py holds them equal), without
-        marshmallow's per-field calls. The view returns what its service returns, as with a schema: an
-        object, or (object, status) or (object, status, headers); a Response it returns
-        (a 304, say) goes out as it is.
+        marshmallow's per-field calls. The view returns what its service returns, as with a
+        schema: an object, or (object, status) or (object, status, headers); a Response it
+        returns (a 304, say) goes out as it is.
         """
         document = super().response(status_code, schema, **kwargs)
         if presenter is None:
