@@ -20,8 +20,8 @@ from gunicorn import glogging
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import logging_config  # noqa: E402 - needs the project folder on sys.path
-from config import Config, ConfigError, load_config, server_settings  # noqa: E402 - same; reads .env
+import logging_config  # needs the project folder on sys.path
+from config import Config, ConfigError, load_config, server_settings  # same; reads .env
 
 
 def _validated_settings() -> tuple[dict, Config]:
@@ -78,7 +78,7 @@ class Logger(glogging.Logger):
     Only the path is logged, never the query string or any header but the user agent.
     """
 
-    def setup(self, cfg) -> None:  # noqa: ANN001
+    def setup(self, cfg) -> None:
         super().setup(cfg)
         for handler in [*self.error_log.handlers, *self.access_log.handlers]:
             if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
@@ -87,7 +87,7 @@ class Logger(glogging.Logger):
             for handler in self.error_log.handlers:
                 handler.setFormatter(logging_config.JsonFormatter())
 
-    def access(self, resp, req, environ, request_time) -> None:  # noqa: ANN001
+    def access(self, resp, req, environ, request_time) -> None:
         if _log_format != "json":
             super().access(resp, req, environ, request_time)
             return

@@ -1,12 +1,13 @@
-"""Column types shared by every model, `utcnow`, and `read`: the one Core door for hot reads."""
+"""Column types shared by every model, `utcnow`, `read` (the one Core door for hot reads), and
+`rows_matched` for bulk writes."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Executable, Result
+from sqlalchemy import CursorResult, DateTime, Executable, Result
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
@@ -32,6 +33,16 @@ def read(statement: Executable, parameters: dict[str, Any] | None = None) -> Res
     if connection is None:
         connection = g.read_connection = current_app.extensions[READ_ENGINE].connect()
     return connection.execute(statement, parameters)
+
+
+def rows_matched(statement: Executable) -> int:
+    """Run a bulk UPDATE or DELETE in db.session's transaction; how many rows it matched.
+
+    SQLAlchemy answers such a statement with a CursorResult, which has the count, but types
+    `Session.execute` as returning any Result, which has not.
+    """
+    result = cast(CursorResult[Any], db.session.execute(statement))
+    return result.rowcount
 
 
 def release_read_connection(_error: BaseException | None = None) -> None:

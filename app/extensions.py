@@ -4,11 +4,13 @@ Models and services import from here, never from the app, so nothing imports `cr
 except `wsgi.py` and the tests.
 """
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask import request
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 from app.web.openapi import WardrobeApi
@@ -25,6 +27,10 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model maps one Table (SQLAlchemy types it as any FromClause).
+        __table__: ClassVar[Table]
 
 
 def client_address() -> str:
@@ -43,3 +49,11 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 jwt = JWTManager()
 api = WardrobeApi()
 limiter = Limiter(key_func=client_address)
+
+# What models derive from. mypy cannot take a base class from an attribute (`db.Model` is made
+# at run time), so to it models derive from Base, which db.Model is built on; Python runs
+# db.Model itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

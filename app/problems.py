@@ -99,8 +99,8 @@ def handle_http_exception(error: HTTPException) -> Response:
         detail = "The request body is not valid JSON."
     elif status == 401:
         headers["WWW-Authenticate"] = BEARER_CHALLENGE
-    elif status == 405 and getattr(error, "valid_methods", None):
-        headers["Allow"] = ", ".join(error.valid_methods)
+    elif status == 405 and (allowed := getattr(error, "valid_methods", None)):
+        headers["Allow"] = ", ".join(allowed)
     elif status == 429:
         headers["Retry-After"] = str(_retry_after_seconds())
         detail = f"Too many requests: the limit is {error.description}. Retry later."

@@ -70,7 +70,7 @@ def http(method: str, url: str, body: dict | None = None, token: str | None = No
         request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, data=data, timeout=30) as response:  # noqa: S310
+    with urllib.request.urlopen(request, data=data, timeout=30) as response:
         raw = response.read()
     return json.loads(raw) if raw else {}
 
@@ -132,7 +132,7 @@ def seed(env: dict[str, str], items: int, base_env_ok: bool) -> None:
     flask(env, "create-admin", "bench-admin@example.com", "--password", PASSWORD)
 
 
-def main() -> int:  # noqa: C901 - a linear script: set up, measure, report
+def main() -> int:  # a linear script: set up, measure, report
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="wrk run length")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")

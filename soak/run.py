@@ -38,7 +38,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workload import ITEM_FIELDS, PASSWORD, Report, run_client  # noqa: E402
+from workload import ITEM_FIELDS, PASSWORD, Report, run_client
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -115,7 +115,7 @@ def postgres_database(admin_url: str | None) -> tuple[str, str] | None:
     try:
         with engine.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001 - any failure means "no usable PostgreSQL"
+    except Exception as error:  # any failure means "no usable PostgreSQL"
         if os.environ.get("CI", "").lower() == "true":
             raise SystemExit(f"soak: PostgreSQL unusable in CI: {type(error).__name__}") from None
         print(f"soak: PostgreSQL unusable ({type(error).__name__}); using SQLite")

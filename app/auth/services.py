@@ -7,6 +7,7 @@ queries.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -111,7 +112,7 @@ def log_out_everywhere(principal: Principal) -> None:
         sessions.revoke_user_sessions(principal.user_id, reason="logout_all")
 
 
-def list_sessions(principal: Principal) -> list[dict]:
+def list_sessions(principal: Principal) -> list[dict[str, Any]]:
     return [
         {
             "id": session.id,

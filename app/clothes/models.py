@@ -16,7 +16,7 @@ from sqlalchemy import CheckConstraint, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 CATEGORIES = ("tops", "bottoms", "dresses", "outerwear", "shoes", "accessories")
 SIZES = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL")
@@ -29,7 +29,7 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
-class ClothingItem(db.Model):
+class ClothingItem(Model):
     __tablename__ = "clothes"
     __table_args__ = (
         CheckConstraint(_one_of("category", CATEGORIES), name="category_known"),

@@ -13,12 +13,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 ROLES = ("user", "admin")
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
     __table_args__ = (
         # Emails are stored lowercase, so a plain unique index is case-insensitive uniqueness,
@@ -47,7 +47,7 @@ class User(db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class AuthSession(db.Model):
+class AuthSession(Model):
     __tablename__ = "auth_sessions"
     # Never reuse a session id (SQLite otherwise hands out the largest deleted rowid again):
     # a token's `sid` must never come to name somebody else's session.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from marshmallow import fields, post_load, validate
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, Table, and_, bindparam, or_, select
 
 from app.database import read
 from app.pagination.cursor import CURSOR_MAX_LENGTH, INVALID_CURSOR, decode_cursor, encode_cursor
@@ -153,10 +153,11 @@ def _after(keys: list[Any], *, descending: bool) -> Any:
     Written as `key >= v AND (key > v OR id > last_id)` (mirrored for descending) rather
     than a row-value comparison, so every database can range-scan the (key, id) index.
     """
+    last_id: BindParameter[Any] = bindparam("after_id")
     if len(keys) == 1:
-        last_id = bindparam("after_id")
         return keys[0] < last_id if descending else keys[0] > last_id
-    (key, id_column), value, last_id = keys, bindparam("after_key"), bindparam("after_id")
+    key, id_column = keys
+    value: BindParameter[Any] = bindparam("after_key")
     if descending:
         return and_(key <= value, or_(key < value, id_column < last_id))
     return and_(key >= value, or_(key > value, id_column > last_id))

@@ -106,4 +106,5 @@ def authenticate(expected_type: TokenType = ACCESS) -> Principal:
 
 def current_principal() -> Principal:
     """The caller established by `authenticate` for this request."""
-    return g.principal
+    principal: Principal = g.principal
+    return principal

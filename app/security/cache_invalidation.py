@@ -107,4 +107,5 @@ def _write_or_retry(write: Callable[[], None], what: str) -> None:
 
 def retrier() -> Retrier:
     """This app's background retrier (one per process)."""
-    return current_app.extensions.setdefault(RETRIER, Retrier())
+    this_process: Retrier = current_app.extensions.setdefault(RETRIER, Retrier())
+    return this_process

@@ -171,4 +171,5 @@ def entry_json(user_id: int, expires_at: dt.datetime, *, revoked: bool) -> str:
 
 
 def ttl() -> int:
-    return current_app.config["SESSION_CACHE_TTL"]
+    seconds: int = current_app.config["SESSION_CACHE_TTL"]
+    return seconds

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, delete, func, literal, or_, select, update
 
 from app import audit
-from app.database import UTCDateTime, utcnow
+from app.database import UTCDateTime, rows_matched, utcnow
 from app.errors import RefreshReused, SavedNotYetEverywhere
 from app.extensions import db
 from app.identity.models import AuthSession, User
@@ -60,7 +60,7 @@ def rotate_refresh_token(
     `presented_jti` is current, so a replayed token and the loser of a concurrent refresh
     both fail it. Raises RefreshReused: it failed; the session is revoked and audited first.
     """
-    swapped = db.session.execute(
+    swapped = rows_matched(
         update(AuthSession)
         .where(
             AuthSession.id == session_id,
@@ -74,7 +74,7 @@ def rotate_refresh_token(
             ip=ip,
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if swapped != 1:
         with audit.recorded("refresh_reused", user_id=user_id, session_id=session_id):
             revoke_session(session_id, reason="refresh_reused")
@@ -168,11 +168,11 @@ def prune_ended_sessions(*, older_than_days: int) -> int:
         dt.timedelta(seconds=config["JWT_ACCESS_TOKEN_EXPIRES"] + config["JWT_LEEWAY"]),
     )
     cutoff = utcnow() - margin
-    deleted = db.session.execute(
+    deleted = rows_matched(
         delete(AuthSession)
         .where(or_(AuthSession.revoked_at < cutoff, AuthSession.expires_at < cutoff))
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     audit.record("sessions_pruned", count=deleted, older_than_days=older_than_days, via="cli")
     return deleted

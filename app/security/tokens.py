@@ -17,7 +17,7 @@ import functools
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import jwt
 from flask import current_app
@@ -130,7 +130,7 @@ def _verified_claims(
 
 def _verified_payload(
     raw: str, *, keys: tuple[str, ...], algorithms: tuple[str, ...], leeway: int
-) -> dict:
+) -> dict[str, Any]:
     for key in keys:
         try:
             return jwt.decode(
@@ -149,7 +149,7 @@ def _verified_payload(
     raise TokenInvalid("The token is not one this server issued.")
 
 
-def _claims_from(payload: dict) -> Claims:
+def _claims_from(payload: dict[str, Any]) -> Claims:
     exp, iat, sid = payload["exp"], payload["iat"], payload["sid"]
     # PyJWT does int(exp), so "exp": "9999999999" would pass its own check: insist on ints.
     for number in (exp, iat, sid):

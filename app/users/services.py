@@ -34,11 +34,11 @@ def create_or_promote_admin(*, email: str, password: str | None) -> tuple[User, 
     Raises SavedNotYetEverywhere: saved, but the session cache (Redis) did not take the change.
     """
     user = find_user_by_email(email)
-    if user is None and password is None:
-        raise ValueError("a new admin needs a password")
     if password is not None:
         check_password_policy(password, email=email)
     if user is None:
+        if password is None:
+            raise ValueError("a new admin needs a password")
         user = User(email=email, name="", role="admin", password_hash=passwords().hash(password))
         db.session.add(user)
         db.session.commit()

@@ -16,6 +16,7 @@ from flask import Response, current_app
 from flask_smorest.utils import unpack_tuple_response
 from marshmallow import Schema
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.sansio.response import Response as BaseResponse
 
 from app.web.request_body import EmptyBodySchema, StrictJsonParser
 
@@ -86,8 +87,9 @@ class Blueprint(flask_smorest.Blueprint):
 
         def decorator(view: View) -> View:
             @functools.wraps(view)
-            def present(*args: Any, **view_kwargs: Any) -> Response:
+            def present(*args: Any, **view_kwargs: Any) -> BaseResponse:
                 body, status, headers = unpack_tuple_response(view(*args, **view_kwargs))
+                response: BaseResponse
                 if isinstance(body, Response):
                     response = body
                 else:

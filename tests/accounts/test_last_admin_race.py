@@ -36,7 +36,7 @@ def demote_each_other(app: Flask, first: int, second: int, change: dict) -> list
                 outcome = "done"
             except LastAdmin:
                 outcome = "last_admin"
-            except Exception as error:  # noqa: BLE001 - any other outcome fails the test
+            except Exception as error:  # any other outcome fails the test
                 outcome = type(error).__name__
             finally:
                 db.session.remove()

@@ -155,7 +155,7 @@ def test_two_processes_on_one_redis_see_one_count(
     """Per-address and per-account counts live in Redis, not in each worker's memory."""
     settings = {**shared_redis_settings, **TEST_SECRETS, **GENEROUS_LIMITS, **app_overrides}
     settings["LOGIN_ACCOUNT_RATE_LIMIT"] = "4 per minute"
-    other = subprocess.run(  # noqa: S603 - our interpreter, a fixed script
+    other = subprocess.run(  # our interpreter, a fixed script
         [sys.executable, "-c", OTHER_PROCESS],
         input=json.dumps({"config": settings, "email": "ada@example.com", "count": 2}),
         capture_output=True,

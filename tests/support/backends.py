@@ -45,7 +45,7 @@ def create_database(admin_url: str, name: str | None = None) -> str:
     try:
         with engine.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001 - any failure means "no usable PostgreSQL"
+    except Exception as error:  # any failure means "no usable PostgreSQL"
         unavailable(f"PostgreSQL at TEST_DATABASE_URL is unusable: {type(error).__name__}")
     finally:
         engine.dispose()
@@ -64,7 +64,7 @@ def check_redis(url: str) -> None:
     client = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
     try:
         client.ping()
-    except Exception as error:  # noqa: BLE001 - any failure means "no usable Redis"
+    except Exception as error:  # any failure means "no usable Redis"
         unavailable(f"Redis at TEST_REDIS_URL does not answer: {type(error).__name__}")
     finally:
         client.close()

@@ -75,7 +75,7 @@ def run_live_server(workdir: Path, *, workers: int = 2, **env: str) -> Iterator[
         "wsgi:app",
     ]
     with server.log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed command, our own interpreter
+        process = subprocess.Popen(  # fixed command, our own interpreter
             command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
