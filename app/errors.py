@@ -18,6 +18,8 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
     title = "Bad request"
+    # Members the problem document carries besides the standard ones (e.g. OAuth's `error`).
+    members: dict[str, str] = {}
 
     def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None):
         super().__init__(detail or self.title)
@@ -68,6 +70,14 @@ class RefreshReused(Unauthenticated):
 
 class InvalidCredentials(Unauthenticated):
     code, title, challenge = "invalid_credentials", "Invalid email or password", BEARER_CHALLENGE
+
+
+class InvalidGrant(ApiError):
+    """400 from POST /auth/token for wrong credentials: a login's `invalid_credentials`, as
+    the OAuth 2 token endpoint answers it (RFC 6749 section 5.2: 400 `invalid_grant`)."""
+
+    status, code, title = 400, "invalid_credentials", "Invalid email or password"
+    members = {"error": "invalid_grant"}
 
 
 class Forbidden(ApiError):
@@ -127,3 +137,14 @@ class ValidationFailed(ApiError):
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__("The request has invalid fields; see `errors` for what to fix.")
         self.errors = errors
+
+
+class InvalidTokenRequest(ValidationFailed):
+    """400 from POST /auth/token for a form it cannot take: `validation_error` with `errors`
+    as a 422 has, plus RFC 6749's `error` (`unsupported_grant_type` or `invalid_request`)."""
+
+    status = 400
+
+    def __init__(self, errors: dict[str, list[str]], *, oauth_error: str):
+        super().__init__(errors)
+        self.members = {"error": oauth_error}

@@ -59,6 +59,7 @@ def problem(
     *,
     errors: dict | None = None,
     headers: dict[str, str] | None = None,
+    members: dict[str, str] | None = None,
 ) -> Response:
     """Build an RFC 9457 problem response; the only place an error body is made."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "code": code}
@@ -66,6 +67,7 @@ def problem(
         body["detail"] = detail
     if errors is not None:
         body["errors"] = errors
+    body.update(members or {})
     response = current_app.response_class(
         json.dumps(body) + "\n", status=status, mimetype=PROBLEM_MIMETYPE
     )
@@ -81,6 +83,7 @@ def handle_api_error(error: ApiError) -> Response:
         error.detail,
         errors=getattr(error, "errors", None),
         headers=error.headers,
+        members=error.members,
     )
 
 

@@ -14,7 +14,10 @@ from app.auth.schemas import (
     PasswordChangeSchema,
     RegisterSchema,
     SessionListSchema,
+    TokenErrorSchema,
+    TokenGrantSchema,
     TokenPairSchema,
+    TokenRequestSchema,
 )
 from app.extensions import limiter
 from app.identity.models import User
@@ -24,6 +27,7 @@ from app.security.authentication import current_principal
 from app.security.authorization import authenticated, public, refresh_token_required
 from app.security.tokens import TokenPair
 from app.web.blueprint import Blueprint
+from app.web.openapi import PROBLEM_MIMETYPE
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts, tokens, sessions.")
 
@@ -36,6 +40,11 @@ def client_info() -> services.ClientInfo:
 
 def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+# POST /auth/login and POST /auth/token spend one LOGIN_RATE_LIMIT budget per address: the
+# token endpoint is the same login under OAuth's names, not a second allowance of guesses.
+LOGIN_SCOPE = "login"
 
 
 def register_limit() -> str:
@@ -67,7 +76,7 @@ class Register(MethodView):
 @blp.route("/login")
 class Login(MethodView):
     @public
-    @limiter.limit(login_limit)
+    @limiter.shared_limit(login_limit, scope=LOGIN_SCOPE)
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
@@ -75,6 +84,26 @@ class Login(MethodView):
     def post(self, body: dict) -> TokenPair:
         """Exchange email and password for an access and a refresh token."""
         return services.log_in(**body, client=client_info())
+
+
+@blp.route("/token")
+class Token(MethodView):
+    @public
+    @limiter.shared_limit(login_limit, scope=LOGIN_SCOPE)
+    @blp.arguments(TokenRequestSchema, location="form", error_status_code=400)
+    @blp.response(200, TokenGrantSchema)
+    @blp.alt_response(
+        400,
+        schema=TokenErrorSchema,
+        content_type=PROBLEM_MIMETYPE,
+        description="Wrong credentials (`invalid_grant`), or a form this endpoint cannot take.",
+    )
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def post(self, form: dict) -> TokenPair:
+        """OAuth 2 password grant (Swagger UI's Authorize): a login from a form."""
+        return services.grant_password(
+            username=form["username"], password=form["password"], client=client_info()
+        )
 
 
 @blp.route("/refresh")

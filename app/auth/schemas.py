@@ -1,8 +1,12 @@
 """Request and response bodies of /auth. Shape only: the password policy lives in services."""
 
-from marshmallow import Schema, fields, validate
+from typing import Any
 
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from app.errors import InvalidTokenRequest
 from app.web.fields import Email, Text, UtcDateTime
+from app.web.openapi import ProblemSchema
 
 EMAIL_MAX = 254
 NAME_MAX = 100
@@ -40,6 +44,29 @@ class LoginSchema(Schema):
     password = password_field()
 
 
+class TokenRequestSchema(Schema):
+    """POST /auth/token's form (RFC 6749 section 4.3): the login's fields under OAuth's names.
+
+    Other form fields (`scope`, `client_id`, ...) are ignored, as RFC 6749 lets a server do.
+    A form this refuses is a 400 carrying OAuth's `error` (InvalidTokenRequest), not a 422.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+
+    grant_type = fields.String(required=True, validate=validate.OneOf(["password"]))
+    username = email_field(refuse_mixed_scripts=False)
+    password = password_field()
+
+    def handle_error(self, error: ValidationError, *_args: Any, **_kwargs: Any) -> None:
+        """Raises InvalidTokenRequest: `unsupported_grant_type` when `grant_type` is missing
+        or not "password", else `invalid_request` (a missing or malformed username or password).
+        """
+        messages = error.normalized_messages()
+        oauth_error = "unsupported_grant_type" if "grant_type" in messages else "invalid_request"
+        raise InvalidTokenRequest(messages, oauth_error=oauth_error)
+
+
 class PasswordChangeSchema(Schema):
     current_password = password_field()
     new_password = password_field(description="Same policy as at registration.")
@@ -50,6 +77,21 @@ class TokenPairSchema(Schema):
     refresh_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
     expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})
+
+
+class TokenGrantSchema(TokenPairSchema):
+    """POST /auth/token's answer (RFC 6749 section 5.1)."""
+
+    token_type = fields.String(required=True, validate=validate.OneOf(["bearer"]))
+
+
+class TokenErrorSchema(ProblemSchema):
+    """A problem document that also carries RFC 6749 section 5.2's `error`."""
+
+    error = fields.String(
+        required=True,
+        validate=validate.OneOf(["invalid_grant", "invalid_request", "unsupported_grant_type"]),
+    )
 
 
 class SessionSchema(Schema):

@@ -6,7 +6,7 @@ queries.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import current_app
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.auth import throttle
-from app.errors import EmailTaken, InvalidCredentials, NotFound, WrongPassword
+from app.errors import EmailTaken, InvalidCredentials, InvalidGrant, NotFound, WrongPassword
 from app.extensions import db
 from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
@@ -84,6 +84,20 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
     db.session.commit()
     audit.record("login_succeeded", user_id=user.id, session_id=session.id, ip=client.ip)
     return issue_token_pair(user, session)
+
+
+def grant_password(*, username: str, password: str, client: ClientInfo) -> TokenPair:
+    """The OAuth 2 password grant: log_in under RFC 6749's names and error shape.
+
+    Raises InvalidGrant: where log_in raises InvalidCredentials (the same one verification,
+    throttle count and audit record happen first).
+    Raises RateLimited: as log_in.
+    """
+    try:
+        pair = log_in(email=username, password=password, client=client)
+    except InvalidCredentials:
+        raise InvalidGrant() from None
+    return replace(pair, token_type="bearer")  # noqa: S106 - the scheme name, not a secret
 
 
 def refresh_tokens(principal: Principal, *, client: ClientInfo) -> TokenPair:

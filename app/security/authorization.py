@@ -89,7 +89,14 @@ def _guard(view: View, token: TokenType, roles: tuple[str, ...] = ()) -> View:
 def _declare(wrapper: View, policy: Policy, view: Callable[..., Any]) -> View:
     """Attach the policy to the view, and show it in the view's OpenAPI operation."""
     setattr(wrapper, POLICY_ATTRIBUTE, policy)
-    document_security(wrapper, view, needs_token=policy.token is not None, roles=policy.roles)
+    document_security(
+        wrapper,
+        view,
+        needs_token=policy.token is not None,
+        roles=policy.roles,
+        # The password flow hands out access tokens: no use where a refresh token is due.
+        password_flow=policy.token == ACCESS,
+    )
     return wrapper
 
 

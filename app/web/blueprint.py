@@ -42,14 +42,17 @@ class Blueprint(flask_smorest.Blueprint):
         - A body none of whose fields is required (a PATCH) is documented as optional (an
           empty body is a no-op there, not an error).
         - Every body documents what reading it can answer: 400 malformed, 413 too large,
-          415 not JSON (not for bodyless endpoints, which take any Content-Type).
+          415 not JSON (not for bodyless endpoints, which take any Content-Type); a form
+          body (`location="form"`) 413 and 415 (not a URL-encoded form).
         """
         schema = schema() if isinstance(schema, type) else schema
-        if location != "json":
+        if location not in ("json", "form"):
             return super().arguments(schema, location=location, **kwargs)
         kwargs.setdefault("required", _requires_a_field(schema))
         decorate = super().arguments(schema, location=location, **kwargs)
-        statuses = ["BAD_REQUEST", "REQUEST_ENTITY_TOO_LARGE"]
+        # A form has no JSON to be malformed; the view documents its own 400s.
+        statuses = ["BAD_REQUEST"] if location == "json" else []
+        statuses.append("REQUEST_ENTITY_TOO_LARGE")
         if not getattr(schema, "ANY_CONTENT_TYPE", False):
             statuses.append("UNSUPPORTED_MEDIA_TYPE")
         for status in statuses:

@@ -19,6 +19,11 @@ from marshmallow import Schema, fields
 
 PROBLEM_MIMETYPE = "application/problem+json"
 BEARER_SCHEME = "bearerAuth"
+# OAuth 2's password flow on POST /auth/token: Swagger UI's Authorize asks for email and
+# password and sends the access token it gets. The URL is relative to the document's, so the
+# UI still finds it when the API is served under a path prefix.
+PASSWORD_FLOW_SCHEME = "passwordFlow"  # noqa: S105 - a scheme name, not a secret
+TOKEN_URL = "auth/token"  # noqa: S105 - a path, not a secret
 # Error responses that views reference by hand (error_response_refs), so always present.
 REFERENCED_STATUSES = {400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503}
 
@@ -66,6 +71,15 @@ class WardrobeApi(Api):
         self.spec.components.security_scheme(
             BEARER_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )
+        self.spec.components.security_scheme(
+            PASSWORD_FLOW_SCHEME,
+            {
+                "type": "oauth2",
+                "description": "Log in with your email as the username (POST /auth/token); "
+                "the access token it returns is sent as a Bearer token.",
+                "flows": {"password": {"tokenUrl": TOKEN_URL, "scopes": {}}},
+            },
+        )
 
 
 def decimal_bounds_as_numbers(_converter: Any, _field: Any, ret: dict, **_kwargs: Any) -> dict:
@@ -96,11 +110,13 @@ def document_security(
     *,
     needs_token: bool,
     roles: tuple[str, ...],
+    password_flow: bool = False,
 ) -> None:
     """Show a route's policy in its OpenAPI operation, on `wrapper` (the decorated `view`).
 
-    A public route gets `security: []`; any other the bearer scheme, `x-required-roles` and
-    the 401 it may answer (and 403 when it needs a role). Called once per view, at import.
+    A public route gets `security: []`; any other the bearer scheme (or, with
+    `password_flow`, the access token from the password flow instead), `x-required-roles`
+    and the 401 it may answer (and 403 when it needs a role). Called once per view, at import.
     """
     apidoc = deepcopy(getattr(view, "_apidoc", {}))
     manual = apidoc.setdefault("manual_doc", {})
@@ -108,6 +124,8 @@ def document_security(
         manual["security"] = []
     else:
         manual["security"] = [{BEARER_SCHEME: []}]
+        if password_flow:
+            manual["security"].append({PASSWORD_FLOW_SCHEME: []})
         manual["x-required-roles"] = list(roles)
         statuses = (401, 403) if roles else (401,)
         manual.setdefault("responses", {}).update(error_response_refs(*statuses))

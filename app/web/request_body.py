@@ -16,6 +16,8 @@ from webargs import core
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+FORM_MIMETYPE = "application/x-www-form-urlencoded"
+
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
@@ -32,6 +34,14 @@ class StrictJsonParser(FlaskParser):
         if _takes_lists(schema):
             return super().load_querystring(req, schema)
         return req.args.to_dict()
+
+    def load_form(self, req: Any, schema: Schema) -> Any:
+        """Raises UnsupportedMediaType (415) for any body but an URL-encoded form."""
+        if req.mimetype != FORM_MIMETYPE:
+            raise UnsupportedMediaType(
+                f"Send the body as a form with the header Content-Type: {FORM_MIMETYPE}."
+            )
+        return super().load_form(req, schema)
 
     def load_json(self, req: Any, schema: Schema) -> Any:
         """Raises UnsupportedMediaType (415), BadRequest (400); Werkzeug raises the 413."""

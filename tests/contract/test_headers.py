@@ -60,6 +60,8 @@ def test_cors_answers_only_the_configured_origins(client, make_user, login):
 ACCOUNT_CALLS = [
     ("POST", "/auth/register", "anyone", {"email": "new@example.com", "password": PASSWORD}, 201),
     ("POST", "/auth/login", "anyone", {"email": "admin@example.com", "password": PASSWORD}, 200),
+    # A JSON body is refused (the grant takes a form: its 200 is in test_token_endpoint.py).
+    ("POST", "/auth/token", "anyone", {"username": "admin@example.com"}, 415),
     ("POST", "/auth/refresh", "refresh", None, 200),
     ("GET", "/auth/me", "access", None, 200),
     ("GET", "/auth/sessions", "access", None, 200),

@@ -27,6 +27,7 @@ ROLES_MD = ROOT / "docs" / "roles.md"
 CONTRACT_OPERATIONS = {
     ("post", "/auth/register"),
     ("post", "/auth/login"),
+    ("post", "/auth/token"),
     ("post", "/auth/refresh"),
     ("post", "/auth/logout"),
     ("post", "/auth/logout-all"),
@@ -48,7 +49,15 @@ CONTRACT_OPERATIONS = {
     ("get", "/users/{user_id}"),
     ("patch", "/users/{user_id}"),
 }
-PUBLIC = {"/auth/register", "/auth/login", "/healthz", "/readyz", "/openapi.json", "/docs"}
+PUBLIC = {
+    "/auth/register",
+    "/auth/login",
+    "/auth/token",
+    "/healthz",
+    "/readyz",
+    "/openapi.json",
+    "/docs",
+}
 
 
 def undeclared_blueprint() -> Blueprint:
@@ -145,8 +154,12 @@ def test_role_boundary(admin_probe, user_headers, admin_headers, thing_id):
 def test_openapi_document_exports_policies(app, client):
     document = client.get("/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
-    scheme_name, scheme = next(iter(document["components"]["securitySchemes"].items()))
-    assert scheme == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert schemes["passwordFlow"]["type"] == "oauth2"
+    bearer_only = [{"bearerAuth": []}]
+    # An access token from either; the password flow gives no refresh token to /auth/refresh.
+    access_token = [*bearer_only, {"passwordFlow": []}]
     operations = {
         (method, path): operation
         for path, item in document["paths"].items()
@@ -162,8 +175,10 @@ def test_openapi_document_exports_policies(app, client):
         if path in PUBLIC:
             assert operation["security"] == [], (method, path)
             continue
-        assert operation["security"] == [{scheme_name: []}], (method, path)
-        roles = declared[(method.upper(), path)].roles
+        policy = declared[(method.upper(), path)]
+        expected = bearer_only if policy.describe() == "refresh token" else access_token
+        assert operation["security"] == expected, (method, path)
+        roles = policy.roles
         assert operation["x-required-roles"] == list(roles), (method, path)
         assert "401" in operation["responses"], (method, path)
         if roles:
