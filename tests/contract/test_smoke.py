@@ -33,3 +33,17 @@ def test_openapi_and_docs(client):
     assert client.get("/docs").status_code == 200
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
+
+
+def test_docs_work_behind_a_path_prefix(client):
+    """/docs names its files and the document relative to itself, never from the host's root,
+    so served under /api (a proxy's prefix) the browser asks for /api/docs/..., /api/openapi.json.
+    """
+    page = client.get("/docs").get_data(as_text=True)
+    initializer = client.get("/docs/swagger-initializer.js").get_data(as_text=True)
+    assert 'src="docs/assets/swagger-ui-bundle.js"' in page
+    assert 'src="docs/swagger-initializer.js"' in page
+    assert '="/' not in page
+    assert 'url: "openapi.json"' in initializer
+    # Schemas open with their fields' types and limits, without a click per level.
+    assert "defaultModelExpandDepth: 5" in initializer

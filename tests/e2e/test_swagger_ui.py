@@ -2,7 +2,8 @@
 
 Playwright drives Debian's Chromium (`make e2e` installs it; Playwright's own browser
 download is not possible here). The test does what a reader of the docs would: open /docs,
-authorize with a bearer token, try a protected operation and see 200. Any console error,
+authorize with a bearer token, or log in with email and password through the OAuth 2
+password flow (POST /auth/token), try a protected operation and see 200. Any console error,
 page error, failed request or Content-Security-Policy violation fails it, so a change to
 DOCS_CSP (app/apidocs/routes.py) that breaks the UI is caught here.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, sync_playwright
 
 from tests.support.data import PASSWORD
 from tests.support.live_server import LiveServer
@@ -26,6 +27,8 @@ pytestmark = pytest.mark.e2e
 
 # The catalogue read: any active user may call it, so a user token gets 200.
 OPERATION = ("GET", "/clothes")
+# Admins only: the password flow's token must carry the role.
+ADMIN_OPERATION = ("GET", "/users")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -130,24 +133,64 @@ def test_swagger_ui_authorizes_and_tries_an_operation(
         assert shown == document_paths(live_server)
 
         page.get_by_role("button", name="Authorize").first.click()
-        dialog = page.locator(".modal-ux")
-        dialog.locator("input").fill(access_token)
-        dialog.get_by_role("button", name="Authorize").click()
-        dialog.get_by_role("button", name="Logout").wait_for()  # shown once authorized
-        dialog.get_by_role("button", name="Close").click()
+        scheme = scheme_form(page, "bearerAuth")
+        scheme.locator("input").fill(access_token)
+        scheme.get_by_role("button", name="Authorize").click()
+        scheme.get_by_role("button", name="Logout").wait_for()  # shown once authorized
+        scheme.get_by_role("button", name="Close").click()
 
-        operation = page.locator(
-            f".opblock-{method.lower()}",
-            has=page.locator(f'.opblock-summary-path[data-path="{path}"]'),
-        )
-        operation.locator(".opblock-summary").click()
-        operation.get_by_role("button", name="Try it out").click()
-        operation.get_by_role("button", name="Execute").click()
-        status = operation.locator(".live-responses-table tbody .response-col_status").first
-        status.wait_for()
-        assert status.inner_text().strip() == "200", (
-            f"{method} {path} answered {status.inner_text()}"
-        )
-
+        assert try_it_out(page, method, path) == "200"
         problems += page.evaluate("window.__cspViolations")
         assert problems == [], "\n".join(problems)
+
+
+def test_swagger_ui_logs_in_with_the_password_flow(
+    live_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    """Authorize with email and password (POST /auth/token), then an admin-only operation."""
+    method, path = ADMIN_OPERATION
+    email = f"ui-admin-{uuid.uuid4().hex[:12]}@example.com"
+    live_server.flask("create-admin", email, "--password", PASSWORD)
+    problems = collect_problems(page)
+
+    with screenshot_on_failure(page, tmp_path / "swagger-ui-password-flow.png"):
+        page.goto(f"{live_server.url}/docs")
+        operation = operation_block(page, method, path)
+        operation.locator(".opblock-summary").click()
+        assert "admin" in operation.inner_text()  # x-required-roles, shown on the operation
+
+        page.get_by_role("button", name="Authorize").first.click()
+        scheme = scheme_form(page, "passwordFlow")
+        scheme.locator("#oauth_username").fill(email)
+        scheme.locator("#oauth_password").fill(PASSWORD)
+        scheme.get_by_role("button", name="Authorize").click()
+        scheme.get_by_role("button", name="Logout").wait_for()  # the grant succeeded
+        scheme.get_by_role("button", name="Close").click()
+
+        assert try_it_out(page, method, path) == "200"
+        problems += page.evaluate("window.__cspViolations")
+        assert problems == [], "\n".join(problems)
+
+
+def scheme_form(page: Page, name: str) -> Locator:
+    """The part of the Authorize dialog for one security scheme of the document."""
+    return page.locator(".modal-ux .auth-container", has=page.locator(f"h4:has-text('{name}')"))
+
+
+def operation_block(page: Page, method: str, path: str) -> Locator:
+    return page.locator(
+        f".opblock-{method.lower()}",
+        has=page.locator(f'.opblock-summary-path[data-path="{path}"]'),
+    )
+
+
+def try_it_out(page: Page, method: str, path: str) -> str:
+    """Open the operation (if closed), Try it out, Execute; the status it shows."""
+    operation = operation_block(page, method, path)
+    if not operation.get_by_role("button", name="Try it out").is_visible():
+        operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.get_by_role("button", name="Execute").click()
+    status = operation.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    return status.inner_text().strip()

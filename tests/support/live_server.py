@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -32,6 +32,19 @@ SHUTDOWN_TIMEOUT = 10.0
 class LiveServer:
     url: str
     log_path: Path
+    env: dict[str, str] = field(default_factory=dict, repr=False)  # the server's settings
+
+    def flask(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a `flask` command on this server's database (e.g. create-admin)."""
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of gunicorn's log, to explain a failure."""
@@ -59,7 +72,9 @@ def run_live_server(workdir: Path, *, workers: int = 2, **env: str) -> Iterator[
     if migration.returncode != 0:
         raise RuntimeError(f"flask db upgrade failed:\n{migration.stderr}")
     port = _free_port()
-    server = LiveServer(url=f"http://127.0.0.1:{port}", log_path=workdir / "gunicorn.log")
+    server = LiveServer(
+        url=f"http://127.0.0.1:{port}", log_path=workdir / "gunicorn.log", env=server_env
+    )
     command = [
         sys.executable,
         "-m",
