@@ -54,6 +54,7 @@ def caller_key() -> str:
 @blp.route("/register")
 class Register(MethodView):
     @public
+    @blp.doc(operationId="register")
     @limiter.limit(register_limit)
     @blp.arguments(RegisterSchema)
     @blp.response(201, UserSchema, presenter=user_json)
@@ -67,6 +68,7 @@ class Register(MethodView):
 @blp.route("/login")
 class Login(MethodView):
     @public
+    @blp.doc(operationId="logIn")
     @limiter.limit(login_limit)
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
@@ -80,6 +82,7 @@ class Login(MethodView):
 @blp.route("/refresh")
 class Refresh(MethodView):
     @refresh_token_required
+    @blp.doc(operationId="refreshTokens")
     @blp.no_body
     @blp.response(200, TokenPairSchema)
     def post(self) -> TokenPair:
@@ -90,6 +93,7 @@ class Refresh(MethodView):
 @blp.route("/logout")
 class Logout(MethodView):
     @authenticated
+    @blp.doc(operationId="logOut")
     @blp.no_body
     @blp.response(204)
     def post(self) -> None:
@@ -100,6 +104,7 @@ class Logout(MethodView):
 @blp.route("/logout-all")
 class LogoutAll(MethodView):
     @authenticated
+    @blp.doc(operationId="logOutEverywhere")
     @blp.no_body
     @blp.response(204)
     def post(self) -> None:
@@ -110,6 +115,7 @@ class LogoutAll(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @authenticated
+    @blp.doc(operationId="getMe")
     @blp.response(200, UserSchema, presenter=user_json)
     def get(self) -> Row[Any]:
         """The caller's own user."""
@@ -119,6 +125,7 @@ class Me(MethodView):
 @blp.route("/sessions")
 class Sessions(MethodView):
     @authenticated
+    @blp.doc(operationId="listSessions")
     @blp.response(200, SessionListSchema)
     def get(self) -> dict[str, list[dict]]:
         """The caller's live sessions, newest first."""
@@ -128,6 +135,7 @@ class Sessions(MethodView):
 @blp.route("/sessions/<id:session_id>")
 class SessionById(MethodView):
     @authenticated
+    @blp.doc(operationId="endSession")
     @blp.no_body
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -139,6 +147,7 @@ class SessionById(MethodView):
 @blp.route("/password")
 class Password(MethodView):
     @authenticated
+    @blp.doc(operationId="changePassword")
     # Every attempt counts, per user and per address: each costs an argon2 verification, and
     # a wrong `current_password` (403) or a right one with a bad new password (422) answers a
     # guess, so counting only one kind would leave the other as an unlimited oracle.

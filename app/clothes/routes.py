@@ -50,6 +50,7 @@ def not_modified(etag: str) -> bool:
 @blp.route("")
 class Clothes(MethodView):
     @authenticated
+    @blp.doc(operationId="listClothes")
     @blp.arguments(ClothesQueryArgsSchema, location="query")
     @blp.response(200, ClothingItemPageSchema, presenter=page_json)
     def get(self, args: dict) -> dict[str, Any]:
@@ -57,6 +58,7 @@ class Clothes(MethodView):
         return queries.list_items(**args)
 
     @admin_required
+    @blp.doc(operationId="createClothingItem")
     @blp.arguments(ClothingItemSchema)
     @blp.response(201, ClothingItemSchema, presenter=item_json)
     def post(self, body: dict) -> tuple[ClothingItem, int, dict[str, str]]:
@@ -69,6 +71,7 @@ class Clothes(MethodView):
 @blp.route("/<id:item_id>")
 class ClothesById(MethodView):
     @authenticated
+    @blp.doc(operationId="getClothingItem")
     @blp.doc(parameters=[IF_NONE_MATCH])
     @blp.response(200, ClothingItemSchema, presenter=item_json)
     @blp.alt_response(304, description="Not Modified: If-None-Match names the current ETag.")
@@ -83,6 +86,7 @@ class ClothesById(MethodView):
         return item, 200, headers
 
     @admin_required
+    @blp.doc(operationId="replaceClothingItem")
     @blp.arguments(ClothingItemSchema)
     @blp.response(200, ClothingItemSchema, presenter=item_json)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -93,6 +97,7 @@ class ClothesById(MethodView):
         return item, 200, etag_header(item)
 
     @admin_required
+    @blp.doc(operationId="updateClothingItem")
     @blp.arguments(ClothingItemUpdateSchema)
     @blp.response(200, ClothingItemSchema, presenter=item_json)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -103,6 +108,7 @@ class ClothesById(MethodView):
         return item, 200, etag_header(item)
 
     @admin_required
+    @blp.doc(operationId="deleteClothingItem")
     @blp.no_body
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")

@@ -19,6 +19,19 @@ from marshmallow import Schema, fields
 
 PROBLEM_MIMETYPE = "application/problem+json"
 BEARER_SCHEME = "bearerAuth"
+DESCRIPTION = """\
+Every operation but registration, login and the probes needs a token.
+
+1. `POST /auth/register` creates an account; `POST /auth/login` returns an access token and
+   a refresh token.
+2. **Authorize** with the **access token** (bearerAuth): every call then sends it as
+   `Authorization: Bearer <access token>`.
+3. When it expires (401 `token_expired`), `POST /auth/refresh` with the **refresh token** in
+   the same header returns a new pair; authorize again with the new access token.
+4. `POST /auth/logout` ends the session.
+
+Errors are problem documents (`application/problem+json`); branch on their `code`.
+"""
 # Error responses that views reference by hand (error_response_refs), so always present.
 REFERENCED_STATUSES = {400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503}
 
@@ -46,6 +59,7 @@ class WardrobeApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def _init_spec(self, **kwargs: Any) -> None:
+        kwargs.setdefault("info", {"description": DESCRIPTION})
         super()._init_spec(**kwargs)
         self.ma_plugin.converter.add_attribute_function(decimal_bounds_as_numbers)
 
@@ -66,6 +80,9 @@ class WardrobeApi(Api):
         self.spec.components.security_scheme(
             BEARER_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )
+
+    def _register_pagination_header(self) -> None:
+        """Nothing: lists page by cursor in the body, not by page numbers in a header."""
 
 
 def decimal_bounds_as_numbers(_converter: Any, _field: Any, ret: dict, **_kwargs: Any) -> dict:
