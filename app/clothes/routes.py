@@ -15,6 +15,7 @@ from app.clothes.models import ClothingItem, etag_of
 from app.clothes.presenters import item_json, page_json
 from app.clothes.schemas import (
     ClothesQueryArgsSchema,
+    ClothingItemInputSchema,
     ClothingItemPageSchema,
     ClothingItemSchema,
     ClothingItemUpdateSchema,
@@ -59,7 +60,7 @@ class Clothes(MethodView):
 
     @admin_required
     @blp.doc(operationId="createClothingItem")
-    @blp.arguments(ClothingItemSchema)
+    @blp.arguments(ClothingItemInputSchema)
     @blp.response(201, ClothingItemSchema, presenter=item_json)
     def post(self, body: dict) -> tuple[ClothingItem, int, dict[str, str]]:
         """Add an item; Location names it and ETag is its version."""
@@ -87,7 +88,7 @@ class ClothesById(MethodView):
 
     @admin_required
     @blp.doc(operationId="replaceClothingItem")
-    @blp.arguments(ClothingItemSchema)
+    @blp.arguments(ClothingItemInputSchema)
     @blp.response(200, ClothingItemSchema, presenter=item_json)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")

@@ -33,6 +33,8 @@ Every operation but registration, login and the probes needs a token.
 Errors are problem documents (`application/problem+json`); branch on their `code`.
 """
 # Error responses that views reference by hand (error_response_refs), so always present.
+# Field metadata naming the schema component an enum field refers to (see enum_component).
+ENUM_COMPONENT = "enum_component"
 REFERENCED_STATUSES = {400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503}
 
 
@@ -61,7 +63,12 @@ class WardrobeApi(Api):
     def _init_spec(self, **kwargs: Any) -> None:
         kwargs.setdefault("info", {"description": DESCRIPTION})
         super()._init_spec(**kwargs)
-        self.ma_plugin.converter.add_attribute_function(decimal_bounds_as_numbers)
+        converter = self.ma_plugin.converter
+        converter.add_attribute_function(decimal_bounds_as_numbers)
+        field2property = converter.field2property
+        converter.field2property = lambda field: enum_as_reference(
+            self.spec, field, field2property(field)
+        )
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:
@@ -83,6 +90,28 @@ class WardrobeApi(Api):
 
     def _register_pagination_header(self) -> None:
         """Nothing: lists page by cursor in the body, not by page numbers in a header."""
+
+
+def enum_component(name: str) -> dict[str, str]:
+    """Field metadata: document this enum field as a reference to the schema `name`.
+
+    One component per list of values (the category of an item and of a filter alike), so a
+    generated client has one enum type for it, not one per field.
+    """
+    return {ENUM_COMPONENT: name}
+
+
+def enum_as_reference(spec: Any, field: Any, ret: dict) -> dict:
+    """`ret` (a field's property) with its `type` and `enum` moved to a shared component."""
+    name = field.metadata.get(ENUM_COMPONENT)
+    if name is None:
+        return ret
+    component = {"type": ret.pop("type"), "enum": ret.pop("enum")}
+    if name not in spec.components.schemas:
+        spec.components.schema(name, component)
+    reference = {"$ref": f"#/components/schemas/{name}"}
+    # OpenAPI 3.0 ignores the siblings of a $ref: what else the field says goes beside allOf.
+    return {**ret, "allOf": [reference]} if ret else reference
 
 
 def decimal_bounds_as_numbers(_converter: Any, _field: Any, ret: dict, **_kwargs: Any) -> dict:

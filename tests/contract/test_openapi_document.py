@@ -12,7 +12,9 @@ from collections import Counter
 
 import pytest
 
-from tests.support.openapi import operations, resolve, schema_nodes
+from app.clothes.models import CATEGORIES, SIZES
+from app.identity.models import ROLES
+from tests.support.openapi import nodes, operations, resolve, schema_nodes
 
 
 @pytest.fixture
@@ -79,3 +81,56 @@ def test_info_describes_the_token_flow(document):
 def test_schema_walk_follows_references(document):
     page = resolve(document, {"$ref": "#/components/schemas/ClothingItemPage"})
     assert any("next_cursor" in node.get("properties", {}) for node in schema_nodes(document, page))
+
+
+def request_schemas(document: dict, method: str | None = None):
+    """(method, path, schema) of every request body, or of those of `method`."""
+    for verb, path, operation in operations(document):
+        body = resolve(document, operation.get("requestBody", {}))
+        for media in body.get("content", {}).values():
+            if method in (None, verb):
+                yield verb, path, media["schema"]
+
+
+def test_no_patch_request_schema_has_a_default(document):
+    """A generated client sends a default it was never given, erasing the stored value."""
+    patches = list(request_schemas(document, "patch"))
+    assert len(patches) >= 2
+    for _, path, schema in patches:
+        for node in schema_nodes(document, schema):
+            assert "default" not in node, (path, node)
+
+
+def test_no_request_schema_has_a_server_owned_field(document):
+    for method, path, schema in request_schemas(document):
+        for node in schema_nodes(document, schema):
+            assert not node.get("readOnly"), (method, path, node)
+            assert not {"id", "created_at", "updated_at"} & set(node.get("properties", {}))
+
+
+def test_server_owned_fields_of_an_item_are_read_only(document):
+    item = document["components"]["schemas"]["ClothingItem"]
+    for name in ("id", "created_at", "updated_at"):
+        assert item["properties"][name]["readOnly"] is True
+    assert set(item["required"]) == set(item["properties"])
+
+
+def test_price_is_read_as_a_number_or_a_string_and_written_as_a_string(document):
+    schemas = document["components"]["schemas"]
+    for name in ("ClothingItemInput", "ClothingItemUpdate"):
+        branches = schemas[name]["properties"]["price"]["oneOf"]
+        assert sorted(branch["type"] for branch in branches) == ["number", "string"]
+    assert schemas["ClothingItem"]["properties"]["price"]["type"] == "string"
+
+
+@pytest.mark.parametrize(
+    ("component", "values"), [("Category", CATEGORIES), ("Size", SIZES), ("Role", ROLES)]
+)
+def test_each_enum_is_one_shared_component(document, component, values):
+    assert document["components"]["schemas"][component]["enum"] == list(values)
+    elsewhere = {
+        key: value for key, value in document["components"]["schemas"].items() if key != component
+    }
+    everywhere_else = [document["paths"], elsewhere]
+    assert not [node for node in nodes(everywhere_else) if node.get("enum") == list(values)]
+    assert json.dumps(f"#/components/schemas/{component}") in json.dumps(everywhere_else)
