@@ -22,16 +22,9 @@ from app.clothes.schemas import (
 )
 from app.security.authorization import admin_required, authenticated
 from app.web.blueprint import Blueprint
+from app.web.openapi_headers import ETAG, IF_MATCH, IF_NONE_MATCH, LOCATION
 
 blp = Blueprint("clothes", __name__, url_prefix="/clothes", description="The clothes catalogue.")
-
-IF_NONE_MATCH = {
-    "in": "header",
-    "name": "If-None-Match",
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "ETags of copies you hold; if one is current, the answer is 304, no body.",
-}
 
 
 def etag_header(item: ClothingItem) -> dict[str, str]:
@@ -61,7 +54,9 @@ class Clothes(MethodView):
     @admin_required
     @blp.doc(operationId="createClothingItem")
     @blp.arguments(ClothingItemInputSchema)
-    @blp.response(201, ClothingItemSchema, presenter=item_json)
+    @blp.response(
+        201, ClothingItemSchema, presenter=item_json, headers={"Location": LOCATION, "ETag": ETAG}
+    )
     def post(self, body: dict) -> tuple[ClothingItem, int, dict[str, str]]:
         """Add an item; Location names it and ETag is its version."""
         item = services.create_item(**body)
@@ -74,8 +69,12 @@ class ClothesById(MethodView):
     @authenticated
     @blp.doc(operationId="getClothingItem")
     @blp.doc(parameters=[IF_NONE_MATCH])
-    @blp.response(200, ClothingItemSchema, presenter=item_json)
-    @blp.alt_response(304, description="Not Modified: If-None-Match names the current ETag.")
+    @blp.response(200, ClothingItemSchema, presenter=item_json, headers={"ETag": ETAG})
+    @blp.alt_response(
+        304,
+        description="Not Modified: If-None-Match names the current ETag.",
+        headers={"ETag": ETAG},
+    )
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, item_id: int) -> tuple[Row[Any] | Response, int, dict[str, str]]:
         """One item, with its ETag; 304 without a body when If-None-Match names it."""
@@ -89,7 +88,8 @@ class ClothesById(MethodView):
     @admin_required
     @blp.doc(operationId="replaceClothingItem")
     @blp.arguments(ClothingItemInputSchema)
-    @blp.response(200, ClothingItemSchema, presenter=item_json)
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.response(200, ClothingItemSchema, presenter=item_json, headers={"ETag": ETAG})
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     def put(self, body: dict, item_id: int) -> tuple[ClothingItem, int, dict[str, str]]:
@@ -100,7 +100,8 @@ class ClothesById(MethodView):
     @admin_required
     @blp.doc(operationId="updateClothingItem")
     @blp.arguments(ClothingItemUpdateSchema)
-    @blp.response(200, ClothingItemSchema, presenter=item_json)
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.response(200, ClothingItemSchema, presenter=item_json, headers={"ETag": ETAG})
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     def patch(self, body: dict, item_id: int) -> tuple[ClothingItem, int, dict[str, str]]:
@@ -111,6 +112,7 @@ class ClothesById(MethodView):
     @admin_required
     @blp.doc(operationId="deleteClothingItem")
     @blp.no_body
+    @blp.doc(parameters=[IF_MATCH])
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")

@@ -17,6 +17,8 @@ from flask_smorest import Api
 from flask_smorest.spec import prepare_response
 from marshmallow import Schema, fields
 
+from app.web.openapi_headers import STATUS_HEADERS
+
 PROBLEM_MIMETYPE = "application/problem+json"
 BEARER_SCHEME = "bearerAuth"
 DESCRIPTION = """\
@@ -77,6 +79,8 @@ class WardrobeApi(Api):
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
                 content_type = PROBLEM_MIMETYPE
+            if status in STATUS_HEADERS:
+                response["headers"] = STATUS_HEADERS[status]
             prepare_response(response, self.spec, content_type)
             self.spec.components.response(
                 status.name, response, lazy=status not in REFERENCED_STATUSES

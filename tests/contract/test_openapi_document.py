@@ -134,3 +134,54 @@ def test_each_enum_is_one_shared_component(document, component, values):
     everywhere_else = [document["paths"], elsewhere]
     assert not [node for node in nodes(everywhere_else) if node.get("enum") == list(values)]
     assert json.dumps(f"#/components/schemas/{component}") in json.dumps(everywhere_else)
+
+
+def header_parameters(document: dict, operation: dict) -> set[str]:
+    return {
+        parameter["name"]
+        for parameter in map(lambda node: resolve(document, node), operation.get("parameters", []))
+        if parameter["in"] == "header"
+    }
+
+
+def response_headers(document: dict, operation: dict, status: str) -> set[str]:
+    return set(resolve(document, operation["responses"][status]).get("headers", {}))
+
+
+def test_conditional_requests_are_declared(document):
+    """Every operation answering 412 takes If-Match; every one answering 304, If-None-Match."""
+    for method, path, operation in operations(document):
+        headers = header_parameters(document, operation)
+        assert ("If-Match" in headers) == ("412" in operation["responses"]), (method, path)
+        assert ("If-None-Match" in headers) == ("304" in operation["responses"]), (method, path)
+    item = document["paths"]["/clothes/{item_id}"]
+    assert {"put", "patch", "delete"} <= {m for m in item if "If-Match" in str(item[m])}
+
+
+def test_etag_and_location_are_declared_where_sent(document):
+    """Item responses carry ETag (a 304 too); a 201 names what it created in Location."""
+    item_ref = "#/components/schemas/ClothingItem"
+    for method, path, operation in operations(document):
+        for status, response in operation["responses"].items():
+            body = json.dumps(resolve(document, response).get("content", {}))
+            if json.dumps(item_ref) in body or status == "304":
+                assert "ETag" in response_headers(document, operation, status), (method, path)
+            if status == "201" and path == "/clothes":
+                assert "Location" in response_headers(document, operation, status)
+
+
+@pytest.mark.parametrize(
+    ("status", "header"), [("401", "WWW-Authenticate"), ("429", "Retry-After")]
+)
+def test_every_401_and_429_declares_its_header(document, status, header):
+    answering = [op for _, _, op in operations(document) if status in op["responses"]]
+    assert answering
+    for operation in answering:
+        assert header in response_headers(document, operation, status)
+
+
+def test_declared_headers_are_sent(client, admin_headers):
+    item = {"name": "Coat", "category": "outerwear", "size": "M", "color": "red", "price": 5}
+    created = client.post("/clothes", json=item, headers=admin_headers)
+    assert created.headers["ETag"] and created.headers["Location"]
+    assert client.get("/auth/me").headers["WWW-Authenticate"].startswith("Bearer")
