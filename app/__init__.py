@@ -64,7 +64,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.apidocs.routes import assets as apidocs_assets
     from app.apidocs.routes import blp as apidocs_blp
     from app.auth.routes import blp as auth_blp
     from app.clothes.routes import blp as clothes_blp
@@ -72,9 +71,9 @@ def register_blueprints(app: Flask) -> None:
     from app.users.routes import blp as users_blp
 
     app.url_map.converters.update(URL_CONVERTERS)
-    for blueprint in (auth_blp, users_blp, clothes_blp, health_blp, apidocs_blp):
+    for blueprint in (auth_blp, users_blp, clothes_blp, health_blp):
         api.register_blueprint(blueprint)
-    app.register_blueprint(apidocs_assets)
+    app.register_blueprint(apidocs_blp)
 
 
 def register_proxy_fix(app: Flask) -> None:

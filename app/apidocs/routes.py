@@ -1,4 +1,8 @@
-"""/openapi.json, /docs (Swagger UI) and the UI's own scripts and styles."""
+"""/openapi.json, /docs (Swagger UI) and the UI's own scripts and styles.
+
+A plain Flask blueprint: the document and its UI are not operations of the API, so they
+stay out of the document they serve.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,10 @@ from pathlib import Path
 
 import flask
 from flask import current_app, jsonify, send_from_directory
-from flask.views import MethodView
 from swagger_ui_bundle import swagger_ui_path
 
 from app.extensions import api
 from app.security.authorization import public
-from app.web.blueprint import Blueprint
 
 STATIC = Path(__file__).with_name("static")
 # Swagger UI needs nothing from elsewhere; everything it loads comes from this app.
@@ -22,41 +24,35 @@ DOCS_CSP = (
     "frame-ancestors 'none'"
 )
 
-blp = Blueprint("apidocs", __name__, description="This document and its UI.")
-# The UI's files are not API operations, so they stay out of the OpenAPI document.
-assets = flask.Blueprint("apidocs_assets", __name__)
+blp = flask.Blueprint("apidocs", __name__)
 
 
-@blp.route("/openapi.json")
-class OpenApiDocument(MethodView):
-    @public
-    @blp.response(200, description="The OpenAPI 3 document of this API.")
-    def get(self):
-        """This API's OpenAPI 3 document."""
-        document = current_app.extensions.get("openapi_document")
-        if document is None:
-            document = current_app.extensions["openapi_document"] = api.spec.to_dict()
-        return jsonify(document)
-
-
-@blp.route("/docs")
-class SwaggerUi(MethodView):
-    @public
-    @blp.response(200, description="Swagger UI (HTML).")
-    def get(self):
-        """Swagger UI on /openapi.json."""
-        return _with_csp(_static_response("docs.html", "text/html"))
-
-
-@assets.route("/docs/swagger-initializer.js")
+@blp.get("/openapi.json")
 @public
-def swagger_initializer():
+def openapi_document() -> flask.Response:
+    """This API's OpenAPI 3 document, built once per app."""
+    document = current_app.extensions.get("openapi_document")
+    if document is None:
+        document = current_app.extensions["openapi_document"] = api.spec.to_dict()
+    return jsonify(document)
+
+
+@blp.get("/docs")
+@public
+def swagger_ui() -> flask.Response:
+    """Swagger UI on /openapi.json."""
+    return _with_csp(_static_response("docs.html", "text/html"))
+
+
+@blp.get("/docs/swagger-initializer.js")
+@public
+def swagger_initializer() -> flask.Response:
     return _with_csp(_static_response("swagger-initializer.js", "text/javascript"))
 
 
-@assets.route("/docs/assets/<path:filename>")
+@blp.get("/docs/assets/<path:filename>")
 @public
-def swagger_asset(filename: str):
+def swagger_asset(filename: str) -> flask.Response:
     return _with_csp(send_from_directory(swagger_ui_path, filename))
 
 

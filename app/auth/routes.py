@@ -63,6 +63,7 @@ def caller_key() -> str:
 @blp.route("/register")
 class Register(MethodView):
     @public
+    @blp.doc(operationId="register")
     @limiter.limit(register_limit)
     @blp.arguments(RegisterSchema)
     @blp.response(201, UserSchema, presenter=user_json)
@@ -76,6 +77,7 @@ class Register(MethodView):
 @blp.route("/login")
 class Login(MethodView):
     @public
+    @blp.doc(operationId="logIn")
     @limiter.shared_limit(login_limit, scope=LOGIN_SCOPE)
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
@@ -89,6 +91,7 @@ class Login(MethodView):
 @blp.route("/token")
 class Token(MethodView):
     @public
+    @blp.doc(operationId="grantToken")
     @limiter.shared_limit(login_limit, scope=LOGIN_SCOPE)
     @blp.arguments(TokenRequestSchema, location="form", error_status_code=400)
     @blp.response(200, TokenGrantSchema)
@@ -109,6 +112,7 @@ class Token(MethodView):
 @blp.route("/refresh")
 class Refresh(MethodView):
     @refresh_token_required
+    @blp.doc(operationId="refreshTokens")
     @blp.no_body
     @blp.response(200, TokenPairSchema)
     def post(self) -> TokenPair:
@@ -119,6 +123,7 @@ class Refresh(MethodView):
 @blp.route("/logout")
 class Logout(MethodView):
     @authenticated
+    @blp.doc(operationId="logOut")
     @blp.no_body
     @blp.response(204)
     def post(self) -> None:
@@ -129,6 +134,7 @@ class Logout(MethodView):
 @blp.route("/logout-all")
 class LogoutAll(MethodView):
     @authenticated
+    @blp.doc(operationId="logOutEverywhere")
     @blp.no_body
     @blp.response(204)
     def post(self) -> None:
@@ -139,6 +145,7 @@ class LogoutAll(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @authenticated
+    @blp.doc(operationId="getMe")
     @blp.response(200, UserSchema, presenter=user_json)
     def get(self) -> Row[Any]:
         """The caller's own user."""
@@ -148,6 +155,7 @@ class Me(MethodView):
 @blp.route("/sessions")
 class Sessions(MethodView):
     @authenticated
+    @blp.doc(operationId="listSessions")
     @blp.response(200, SessionListSchema)
     def get(self) -> dict[str, list[dict]]:
         """The caller's live sessions, newest first."""
@@ -157,6 +165,7 @@ class Sessions(MethodView):
 @blp.route("/sessions/<id:session_id>")
 class SessionById(MethodView):
     @authenticated
+    @blp.doc(operationId="endSession")
     @blp.no_body
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -168,6 +177,7 @@ class SessionById(MethodView):
 @blp.route("/password")
 class Password(MethodView):
     @authenticated
+    @blp.doc(operationId="changePassword")
     # Every attempt counts, per user and per address: each costs an argon2 verification, and
     # a wrong `current_password` (403) or a right one with a bad new password (422) answers a
     # guess, so counting only one kind would leave the other as an unlimited oracle.

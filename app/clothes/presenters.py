@@ -1,7 +1,7 @@
 """An item as JSON: the columns read for it, their SELECT and the function that writes them.
 
-ClothingItemSchema stays the contract: it validates input and documents every response in
-the OpenAPI document. Fast path [presenters]: see docs/performance.md. Dumping through the
+ClothingItemSchema stays the contract: it documents every item response in the OpenAPI
+document. Fast path [presenters]: see docs/performance.md. Dumping through the
 schema costs marshmallow about 110 field calls per item, so `item_json` writes the same JSON
 by hand, field for field; tests/catalogue/test_presenters.py keeps the two in agreement.
 """

@@ -15,22 +15,16 @@ from app.clothes.models import ClothingItem, etag_of
 from app.clothes.presenters import item_json, page_json
 from app.clothes.schemas import (
     ClothesQueryArgsSchema,
+    ClothingItemInputSchema,
     ClothingItemPageSchema,
     ClothingItemSchema,
     ClothingItemUpdateSchema,
 )
 from app.security.authorization import admin_required, authenticated
 from app.web.blueprint import Blueprint
+from app.web.openapi_headers import ETAG, IF_MATCH, IF_NONE_MATCH, LOCATION
 
 blp = Blueprint("clothes", __name__, url_prefix="/clothes", description="The clothes catalogue.")
-
-IF_NONE_MATCH = {
-    "in": "header",
-    "name": "If-None-Match",
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "ETags of copies you hold; if one is current, the answer is 304, no body.",
-}
 
 
 def etag_header(item: ClothingItem) -> dict[str, str]:
@@ -50,6 +44,7 @@ def not_modified(etag: str) -> bool:
 @blp.route("")
 class Clothes(MethodView):
     @authenticated
+    @blp.doc(operationId="listClothes")
     @blp.arguments(ClothesQueryArgsSchema, location="query")
     @blp.response(200, ClothingItemPageSchema, presenter=page_json)
     def get(self, args: dict) -> dict[str, Any]:
@@ -57,8 +52,11 @@ class Clothes(MethodView):
         return queries.list_items(**args)
 
     @admin_required
-    @blp.arguments(ClothingItemSchema)
-    @blp.response(201, ClothingItemSchema, presenter=item_json)
+    @blp.doc(operationId="createClothingItem")
+    @blp.arguments(ClothingItemInputSchema)
+    @blp.response(
+        201, ClothingItemSchema, presenter=item_json, headers={"Location": LOCATION, "ETag": ETAG}
+    )
     def post(self, body: dict) -> tuple[ClothingItem, int, dict[str, str]]:
         """Add an item; Location names it and ETag is its version."""
         item = services.create_item(**body)
@@ -69,9 +67,14 @@ class Clothes(MethodView):
 @blp.route("/<id:item_id>")
 class ClothesById(MethodView):
     @authenticated
+    @blp.doc(operationId="getClothingItem")
     @blp.doc(parameters=[IF_NONE_MATCH])
-    @blp.response(200, ClothingItemSchema, presenter=item_json)
-    @blp.alt_response(304, description="Not Modified: If-None-Match names the current ETag.")
+    @blp.response(200, ClothingItemSchema, presenter=item_json, headers={"ETag": ETAG})
+    @blp.alt_response(
+        304,
+        description="Not Modified: If-None-Match names the current ETag.",
+        headers={"ETag": ETAG},
+    )
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, item_id: int) -> tuple[Row[Any] | Response, int, dict[str, str]]:
         """One item, with its ETag; 304 without a body when If-None-Match names it."""
@@ -83,8 +86,10 @@ class ClothesById(MethodView):
         return item, 200, headers
 
     @admin_required
-    @blp.arguments(ClothingItemSchema)
-    @blp.response(200, ClothingItemSchema, presenter=item_json)
+    @blp.doc(operationId="replaceClothingItem")
+    @blp.arguments(ClothingItemInputSchema)
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.response(200, ClothingItemSchema, presenter=item_json, headers={"ETag": ETAG})
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     def put(self, body: dict, item_id: int) -> tuple[ClothingItem, int, dict[str, str]]:
@@ -93,8 +98,10 @@ class ClothesById(MethodView):
         return item, 200, etag_header(item)
 
     @admin_required
+    @blp.doc(operationId="updateClothingItem")
     @blp.arguments(ClothingItemUpdateSchema)
-    @blp.response(200, ClothingItemSchema, presenter=item_json)
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.response(200, ClothingItemSchema, presenter=item_json, headers={"ETag": ETAG})
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     def patch(self, body: dict, item_id: int) -> tuple[ClothingItem, int, dict[str, str]]:
@@ -103,7 +110,9 @@ class ClothesById(MethodView):
         return item, 200, etag_header(item)
 
     @admin_required
+    @blp.doc(operationId="deleteClothingItem")
     @blp.no_body
+    @blp.doc(parameters=[IF_MATCH])
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")

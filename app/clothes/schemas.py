@@ -21,11 +21,14 @@ from app.clothes.models import (
 )
 from app.pagination import PageArgsSchema, sort_field
 from app.web.fields import QueryBoolean, StrictInteger, Text, UtcDateTime
+from app.web.openapi import enum_component
 
 CENT = Decimal("0.01")
 # Digits, optionally a point and more digits: no exponent, sign, spaces or underscores
 # (all of which Python's Decimal() would otherwise accept).
 PRICE_STRING = re.compile(r"[0-9]+(\.[0-9]+)?")
+CATEGORY = enum_component("Category")
+SIZE = enum_component("Size")
 
 
 class Price(fields.Field):
@@ -61,54 +64,109 @@ class Price(fields.Field):
         return None if value is None else f"{value:.2f}"
 
 
-class ClothingItemSchema(Schema):
-    """POST and PUT bodies, and every item response.
+# A price as sent: what Price reads (the range and the two places are checked on top).
+PRICE_INPUT = {
+    "oneOf": [
+        {"type": "string", "pattern": f"^{PRICE_STRING.pattern}$", "example": "19.90"},
+        {"type": "number", "minimum": 0, "maximum": int(PRICE_LIMIT), "exclusiveMaximum": True},
+    ],
+    "description": "A JSON number or string, at least 0, less than 1000000, at most 2 decimals.",
+}
+PRICE_OUTPUT = {
+    "type": "string",
+    "pattern": r"^[0-9]+\.[0-9]{2}$",
+    "example": "19.90",
+    "description": "Always a string with two decimals.",
+}
 
-    id and the timestamps are dump-only, so a body that sends them is refused (422) like
-    any other unknown field.
-    """
 
-    id = fields.Integer(dump_only=True)
-    name = Text(trim=True, required=True, validate=validate.Length(min=1, max=NAME_MAX))
-    category = Text(required=True, validate=validate.OneOf(CATEGORIES))
-    size = Text(required=True, validate=validate.OneOf(SIZES))
-    color = Text(trim=True, required=True, validate=validate.Length(min=1, max=COLOR_MAX))
-    price = Price(
-        required=True,
-        metadata={
-            "type": "string",
-            "example": "19.90",
-            "description": "Sent as a JSON number or string; always returned as a string.",
-        },
-    )
-    stock = StrictInteger(load_default=0, validate=validate.Range(min=0, max=STOCK_MAX))
-    photo_url = Text(
-        load_default=None,
+def name_field(**kwargs: Any) -> Text:
+    return Text(trim=True, validate=validate.Length(min=1, max=NAME_MAX), **kwargs)
+
+
+def category_field(**kwargs: Any) -> Text:
+    return Text(validate=validate.OneOf(CATEGORIES), metadata=CATEGORY, **kwargs)
+
+
+def size_field(**kwargs: Any) -> Text:
+    return Text(validate=validate.OneOf(SIZES), metadata=SIZE, **kwargs)
+
+
+def color_field(**kwargs: Any) -> Text:
+    return Text(trim=True, validate=validate.Length(min=1, max=COLOR_MAX), **kwargs)
+
+
+def stock_field(**kwargs: Any) -> StrictInteger:
+    return StrictInteger(validate=validate.Range(min=0, max=STOCK_MAX), **kwargs)
+
+
+def photo_url_field(**kwargs: Any) -> Text:
+    return Text(
         allow_none=True,
         validate=[
             validate.Length(max=PHOTO_URL_MAX),
             validate.URL(schemes={"http", "https"}, require_tld=False),
         ],
+        **kwargs,
     )
-    description = Text(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
-    created_at = UtcDateTime(dump_only=True)
-    updated_at = UtcDateTime(dump_only=True)
 
 
-class ClothingItemUpdateSchema(ClothingItemSchema):
-    """PATCH body: any subset of the fields; what is omitted keeps its value (no defaults)."""
+def description_field(**kwargs: Any) -> Text:
+    return Text(validate=validate.Length(max=DESCRIPTION_MAX), **kwargs)
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs["partial"] = True
-        super().__init__(*args, **kwargs)
+
+class ClothingItemSchema(Schema):
+    """Every item response. The server owns id and the timestamps (readOnly)."""
+
+    id = fields.Integer(dump_only=True, required=True)
+    name = name_field(required=True)
+    category = category_field(required=True)
+    size = size_field(required=True)
+    color = color_field(required=True)
+    price = Price(required=True, metadata=PRICE_OUTPUT)
+    stock = stock_field(required=True)
+    photo_url = photo_url_field(required=True)
+    description = description_field(required=True)
+    created_at = UtcDateTime(dump_only=True, required=True)
+    updated_at = UtcDateTime(dump_only=True, required=True)
+
+
+class ClothingItemInputSchema(Schema):
+    """POST and PUT bodies: a whole item; omitted optional fields take their defaults.
+
+    id and the timestamps are not fields here, so a body that sends them (a fetched item
+    sent back as it is) is refused (422) like any other unknown field.
+    """
+
+    name = name_field(required=True)
+    category = category_field(required=True)
+    size = size_field(required=True)
+    color = color_field(required=True)
+    price = Price(required=True, metadata=PRICE_INPUT)
+    stock = stock_field(load_default=0)
+    photo_url = photo_url_field(load_default=None)
+    description = description_field(load_default="")
+
+
+class ClothingItemUpdateSchema(Schema):
+    """PATCH body: any subset of the fields. No defaults: what is omitted keeps its value."""
+
+    name = name_field()
+    category = category_field()
+    size = size_field()
+    color = color_field()
+    price = Price(metadata=PRICE_INPUT)
+    stock = stock_field()
+    photo_url = photo_url_field()
+    description = description_field()
 
 
 class ClothesQueryArgsSchema(PageArgsSchema):
     CURSOR_SCOPE = "clothes"
 
     sort = sort_field("id", "name", "price", "created_at")
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
-    size = fields.String(validate=validate.OneOf(SIZES))
+    category = fields.String(validate=validate.OneOf(CATEGORIES), metadata=CATEGORY)
+    size = fields.String(validate=validate.OneOf(SIZES), metadata=SIZE)
     color = Text(
         validate=validate.Length(min=1, max=COLOR_MAX),
         metadata={"description": "Exact color, case-insensitive."},

@@ -20,6 +20,7 @@ class StatusSchema(Schema):
 @blp.route("/healthz")
 class Liveness(MethodView):
     @public
+    @blp.doc(operationId="liveness")
     @blp.response(200, StatusSchema)
     def get(self):
         """Liveness: answers without touching the database or Redis."""
@@ -29,6 +30,7 @@ class Liveness(MethodView):
 @blp.route("/readyz")
 class Readiness(MethodView):
     @public
+    @blp.doc(operationId="readiness")
     @blp.response(200, StatusSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self):

@@ -21,6 +21,7 @@ blp = Blueprint("users", __name__, url_prefix="/users", description="User admini
 @blp.route("")
 class Users(MethodView):
     @admin_required
+    @blp.doc(operationId="listUsers")
     @blp.arguments(UsersQueryArgsSchema, location="query")
     @blp.response(200, UserPageSchema, presenter=user_page_json)
     def get(self, args: dict) -> dict[str, Any]:
@@ -31,6 +32,7 @@ class Users(MethodView):
 @blp.route("/<id:user_id>")
 class UsersById(MethodView):
     @admin_required
+    @blp.doc(operationId="getUser")
     @blp.response(200, UserSchema, presenter=user_json)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, user_id: int) -> Row[Any]:
@@ -38,6 +40,7 @@ class UsersById(MethodView):
         return queries.get_user(user_id)
 
     @admin_required
+    @blp.doc(operationId="updateUser")
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema, presenter=user_json)
     @blp.alt_response(404, response="NOT_FOUND")

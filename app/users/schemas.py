@@ -8,15 +8,17 @@ from app.identity.models import ROLES
 from app.identity.schemas import UserSchema
 from app.pagination import PageArgsSchema, sort_field
 from app.web.fields import QueryBoolean, StrictBoolean, Text
+from app.web.openapi import enum_component
 
 NAME_MAX = 100
 QUERY_MAX = 254
+ROLE = enum_component("Role")
 
 
 class UserUpdateSchema(Schema):
     """PATCH /users/{id}: any of role, is_active, name; anything else is refused (422)."""
 
-    role = fields.String(validate=validate.OneOf(ROLES))
+    role = fields.String(validate=validate.OneOf(ROLES), metadata=ROLE)
     is_active = StrictBoolean()
     name = Text(trim=True, validate=validate.Length(max=NAME_MAX))
 
@@ -25,7 +27,7 @@ class UsersQueryArgsSchema(PageArgsSchema):
     CURSOR_SCOPE = "users"
 
     sort = sort_field("id", "email", "name", "created_at")
-    role = fields.String(validate=validate.OneOf(ROLES))
+    role = fields.String(validate=validate.OneOf(ROLES), metadata=ROLE)
     is_active = QueryBoolean()
     q = Text(
         validate=validate.Length(max=QUERY_MAX),

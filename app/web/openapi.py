@@ -17,6 +17,8 @@ from flask_smorest import Api
 from flask_smorest.spec import prepare_response
 from marshmallow import Schema, fields
 
+from app.web.openapi_headers import STATUS_HEADERS
+
 PROBLEM_MIMETYPE = "application/problem+json"
 BEARER_SCHEME = "bearerAuth"
 # OAuth 2's password flow on POST /auth/token: Swagger UI's Authorize asks for email and
@@ -24,7 +26,24 @@ BEARER_SCHEME = "bearerAuth"
 # UI still finds it when the API is served under a path prefix.
 PASSWORD_FLOW_SCHEME = "passwordFlow"  # noqa: S105 - a scheme name, not a secret
 TOKEN_URL = "auth/token"  # noqa: S105 - a path, not a secret
+
+DESCRIPTION = """\
+Every operation but registration, login and the probes needs a token.
+
+1. `POST /auth/register` creates an account; `POST /auth/login` returns an access token and
+   a refresh token.
+2. **Authorize**: log in with email and password (passwordFlow, which calls
+   `POST /auth/token`), or paste the **access token** (bearerAuth). Every call then sends it
+   as `Authorization: Bearer <access token>`.
+3. When it expires (401 `token_expired`), `POST /auth/refresh` with the **refresh token** in
+   the same header returns a new pair; authorize again with the new access token.
+4. `POST /auth/logout` ends the session.
+
+Errors are problem documents (`application/problem+json`); branch on their `code`.
+"""
 # Error responses that views reference by hand (error_response_refs), so always present.
+# Field metadata naming the schema component an enum field refers to (see enum_component).
+ENUM_COMPONENT = "enum_component"
 REFERENCED_STATUSES = {400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503}
 
 
@@ -51,8 +70,14 @@ class WardrobeApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def _init_spec(self, **kwargs: Any) -> None:
+        kwargs.setdefault("info", {"description": DESCRIPTION})
         super()._init_spec(**kwargs)
-        self.ma_plugin.converter.add_attribute_function(decimal_bounds_as_numbers)
+        converter = self.ma_plugin.converter
+        converter.add_attribute_function(decimal_bounds_as_numbers)
+        field2property = converter.field2property
+        converter.field2property = lambda field: enum_as_reference(
+            self.spec, field, field2property(field)
+        )
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:
@@ -61,6 +86,8 @@ class WardrobeApi(Api):
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
                 content_type = PROBLEM_MIMETYPE
+            if status in STATUS_HEADERS:
+                response["headers"] = STATUS_HEADERS[status]
             prepare_response(response, self.spec, content_type)
             self.spec.components.response(
                 status.name, response, lazy=status not in REFERENCED_STATUSES
@@ -80,6 +107,31 @@ class WardrobeApi(Api):
                 "flows": {"password": {"tokenUrl": TOKEN_URL, "scopes": {}}},
             },
         )
+
+    def _register_pagination_header(self) -> None:
+        """Nothing: lists page by cursor in the body, not by page numbers in a header."""
+
+
+def enum_component(name: str) -> dict[str, str]:
+    """Field metadata: document this enum field as a reference to the schema `name`.
+
+    One component per list of values (the category of an item and of a filter alike), so a
+    generated client has one enum type for it, not one per field.
+    """
+    return {ENUM_COMPONENT: name}
+
+
+def enum_as_reference(spec: Any, field: Any, ret: dict) -> dict:
+    """`ret` (a field's property) with its `type` and `enum` moved to a shared component."""
+    name = field.metadata.get(ENUM_COMPONENT)
+    if name is None:
+        return ret
+    component = {"type": ret.pop("type"), "enum": ret.pop("enum")}
+    if name not in spec.components.schemas:
+        spec.components.schema(name, component)
+    reference = {"$ref": f"#/components/schemas/{name}"}
+    # OpenAPI 3.0 ignores the siblings of a $ref: what else the field says goes beside allOf.
+    return {**ret, "allOf": [reference]} if ret else reference
 
 
 def decimal_bounds_as_numbers(_converter: Any, _field: Any, ret: dict, **_kwargs: Any) -> dict:

@@ -268,7 +268,7 @@ def test_the_cut_off_worker_retries_in_the_background_once_redis_answers(
     assert accepted(victim_result(other_worker, scene, how))
 
     proxy.start()
-    deadline = time.monotonic() + 2  # a few retry intervals, far less than the TTL
+    deadline = time.monotonic() + 5  # many retry intervals, still far less than the TTL
     while accepted(victim_result(other_worker, scene, how)):
         assert time.monotonic() < deadline, "the invalidation was not retried"
         time.sleep(0.05)
@@ -284,8 +284,13 @@ def test_a_worker_cut_off_for_good_leaves_a_window_of_one_ttl_at_most(
 
     assert_says_saved_within(change(client, scene, how), ttl)
     answered = time.monotonic()
-    while accepted(victim_result(other_worker, scene, how)):
-        assert time.monotonic() - answered <= ttl, "accepted after SESSION_CACHE_TTL"
+    while True:
+        # The bound is on when a request starts: one that read a still-valid entry just before
+        # it expired may finish later, on a busy machine well after it.
+        started = time.monotonic()
+        if not accepted(victim_result(other_worker, scene, how)):
+            break
+        assert started - answered <= ttl, "accepted a request started after SESSION_CACHE_TTL"
         time.sleep(0.05)
     assert not accepted(victim_result(other_worker, scene, how))
 
