@@ -132,16 +132,8 @@ def test_swagger_ui_authorizes_and_tries_an_operation(
         )
         assert shown == document_paths(live_server)
 
-        page.get_by_role("button", name="Authorize").first.click()
-        scheme = scheme_form(page, "bearerAuth")
-        scheme.locator("input").fill(access_token)
-        scheme.get_by_role("button", name="Authorize").click()
-        scheme.get_by_role("button", name="Logout").wait_for()  # shown once authorized
-        scheme.get_by_role("button", name="Close").click()
-
-        assert try_it_out(page, method, path) == "200"
-        problems += page.evaluate("window.__cspViolations")
-        assert problems == [], "\n".join(problems)
+        authorize(page, "bearerAuth", {"input": access_token})
+        assert_tried_cleanly(page, method, path, problems)
 
 
 def test_swagger_ui_logs_in_with_the_password_flow(
@@ -159,17 +151,30 @@ def test_swagger_ui_logs_in_with_the_password_flow(
         operation.locator(".opblock-summary").click()
         assert "admin" in operation.inner_text()  # x-required-roles, shown on the operation
 
-        page.get_by_role("button", name="Authorize").first.click()
-        scheme = scheme_form(page, "passwordFlow")
-        scheme.locator("#oauth_username").fill(email)
-        scheme.locator("#oauth_password").fill(PASSWORD)
-        scheme.get_by_role("button", name="Authorize").click()
-        scheme.get_by_role("button", name="Logout").wait_for()  # the grant succeeded
-        scheme.get_by_role("button", name="Close").click()
+        authorize(page, "passwordFlow", {"#oauth_username": email, "#oauth_password": PASSWORD})
+        assert_tried_cleanly(page, method, path, problems)
 
-        assert try_it_out(page, method, path) == "200"
-        problems += page.evaluate("window.__cspViolations")
-        assert problems == [], "\n".join(problems)
+
+def authorize(page: Page, scheme_name: str, fields: dict[str, str]) -> None:
+    """Fill one scheme of the Authorize dialog (selector -> value), authorize, close it.
+
+    Waits for Logout, which Swagger UI shows only once the scheme is authorized (for the
+    password flow: once POST /auth/token granted a token).
+    """
+    page.get_by_role("button", name="Authorize").first.click()
+    scheme = scheme_form(page, scheme_name)
+    for selector, value in fields.items():
+        scheme.locator(selector).fill(value)
+    scheme.get_by_role("button", name="Authorize").click()
+    scheme.get_by_role("button", name="Logout").wait_for()
+    scheme.get_by_role("button", name="Close").click()
+
+
+def assert_tried_cleanly(page: Page, method: str, path: str, problems: list[str]) -> None:
+    """Try it out answers 200, with no console error, failed request or CSP violation."""
+    assert try_it_out(page, method, path) == "200"
+    problems += page.evaluate("window.__cspViolations")
+    assert problems == [], "\n".join(problems)
 
 
 def scheme_form(page: Page, name: str) -> Locator:

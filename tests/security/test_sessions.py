@@ -174,18 +174,16 @@ class TestAbsoluteLifetime:
 
 
 def test_sessions_list(app, client, make_user, user, login):
-    first = client.post(
-        "/auth/login",
-        json={"email": user.email, "password": PASSWORD},
-        headers={"User-Agent": "first-agent/1"},
-        environ_base={"REMOTE_ADDR": "198.51.100.1"},
-    ).get_json()
-    second = client.post(
-        "/auth/login",
-        json={"email": user.email, "password": PASSWORD},
-        headers={"User-Agent": "second-agent/1"},
-        environ_base={"REMOTE_ADDR": "198.51.100.2"},
-    ).get_json()
+    def login_from(agent: str, address: str) -> dict:
+        return client.post(
+            "/auth/login",
+            json={"email": user.email, "password": PASSWORD},
+            headers={"User-Agent": agent},
+            environ_base={"REMOTE_ADDR": address},
+        ).get_json()
+
+    first = login_from("first-agent/1", "198.51.100.1")
+    second = login_from("second-agent/1", "198.51.100.2")
     login(make_user())  # another user's session is never listed
     refreshed = refresh(
         client,
