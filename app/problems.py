@@ -31,24 +31,9 @@ from app.errors import (
 )
 from app.extensions import jwt, limiter
 from app.web.openapi import PROBLEM_MIMETYPE
+from app.web.problem_docs import HTTP_STATUS_CODES
 
 log = logging.getLogger(__name__)
-
-# Codes for errors raised by Flask, Werkzeug, webargs or flask-limiter, by status.
-HTTP_STATUS_CODES = {
-    400: "malformed_json",
-    401: "token_missing",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    412: "precondition_failed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "rate_limited",
-    500: "internal_error",
-    503: "service_unavailable",
-}
 
 
 def problem(

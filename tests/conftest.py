@@ -28,6 +28,9 @@ from tests.support.live_server import LiveServer, run_live_server
 from tests.support.settings import GENEROUS_LIMITS, TEST_SECRETS
 from tests.support.tokens import claims_of
 
+# Fails the run when the app answers a problem code its OpenAPI document does not list.
+pytest_plugins = ["tests.support.problem_recorder"]
+
 
 @pytest.fixture
 def app_overrides() -> dict:

@@ -14,10 +14,20 @@ from app.auth.schemas import (
     PasswordChangeSchema,
     RegisterSchema,
     SessionListSchema,
-    TokenErrorSchema,
     TokenGrantSchema,
     TokenPairSchema,
     TokenRequestSchema,
+)
+from app.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidGrant,
+    InvalidTokenRequest,
+    NotFound,
+    RateLimited,
+    RefreshReused,
+    ServiceUnavailable,
+    WrongPassword,
 )
 from app.extensions import limiter
 from app.identity.models import User
@@ -27,7 +37,6 @@ from app.security.authentication import current_principal
 from app.security.authorization import authenticated, public, refresh_token_required
 from app.security.tokens import TokenPair
 from app.web.blueprint import Blueprint
-from app.web.openapi import PROBLEM_MIMETYPE
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts, tokens, sessions.")
 
@@ -67,8 +76,7 @@ class Register(MethodView):
     @limiter.limit(register_limit)
     @blp.arguments(RegisterSchema)
     @blp.response(201, UserSchema, presenter=user_json)
-    @blp.alt_response(409, response="CONFLICT")
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @blp.raises(EmailTaken, RateLimited, ServiceUnavailable)
     def post(self, body: dict) -> User:
         """Create an account (role "user")."""
         return services.register_user(**body)
@@ -81,8 +89,7 @@ class Login(MethodView):
     @limiter.shared_limit(login_limit, scope=LOGIN_SCOPE)
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
-    @blp.alt_response(401, response="UNAUTHORIZED")
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @blp.raises(InvalidCredentials, RateLimited, ServiceUnavailable)
     def post(self, body: dict) -> TokenPair:
         """Exchange email and password for an access and a refresh token."""
         return services.log_in(**body, client=client_info())
@@ -95,13 +102,8 @@ class Token(MethodView):
     @limiter.shared_limit(login_limit, scope=LOGIN_SCOPE)
     @blp.arguments(TokenRequestSchema, location="form", error_status_code=400)
     @blp.response(200, TokenGrantSchema)
-    @blp.alt_response(
-        400,
-        schema=TokenErrorSchema,
-        content_type=PROBLEM_MIMETYPE,
-        description="Wrong credentials (`invalid_grant`), or a form this endpoint cannot take.",
-    )
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    # 400 `invalid_credentials` (OAuth's `invalid_grant`) or `validation_error` (a bad form).
+    @blp.raises(InvalidGrant, InvalidTokenRequest, RateLimited, ServiceUnavailable)
     def post(self, form: dict) -> TokenPair:
         """OAuth 2 password grant (Swagger UI's Authorize): a login from a form."""
         return services.grant_password(
@@ -115,6 +117,7 @@ class Refresh(MethodView):
     @blp.doc(operationId="refreshTokens")
     @blp.no_body
     @blp.response(200, TokenPairSchema)
+    @blp.raises(RefreshReused)
     def post(self) -> TokenPair:
         """Trade the refresh token for a new pair; the old refresh token dies."""
         return services.refresh_tokens(current_principal(), client=client_info())
@@ -168,7 +171,7 @@ class SessionById(MethodView):
     @blp.doc(operationId="endSession")
     @blp.no_body
     @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.raises(NotFound)
     def delete(self, session_id: int) -> None:
         """End one of the caller's sessions (the calling one included)."""
         services.end_session(current_principal(), session_id)
@@ -185,8 +188,7 @@ class Password(MethodView):
     @limiter.limit(password_change_limit)
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
-    @blp.alt_response(403, response="FORBIDDEN")
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @blp.raises(WrongPassword, RateLimited)
     def put(self, body: dict) -> None:
         """Change the password; every other session ends."""
         services.change_password(current_principal(), **body)

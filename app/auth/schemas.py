@@ -6,7 +6,6 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.errors import InvalidTokenRequest
 from app.web.fields import Email, Text, UtcDateTime
-from app.web.openapi import ProblemSchema
 
 EMAIL_MAX = 254
 NAME_MAX = 100
@@ -83,15 +82,6 @@ class TokenGrantSchema(TokenPairSchema):
     """POST /auth/token's answer (RFC 6749 section 5.1)."""
 
     token_type = fields.String(required=True, validate=validate.OneOf(["bearer"]))
-
-
-class TokenErrorSchema(ProblemSchema):
-    """A problem document that also carries RFC 6749 section 5.2's `error`."""
-
-    error = fields.String(
-        required=True,
-        validate=validate.OneOf(["invalid_grant", "invalid_request", "unsupported_grant_type"]),
-    )
 
 
 class SessionSchema(Schema):

@@ -20,6 +20,7 @@ from app.clothes.schemas import (
     ClothingItemSchema,
     ClothingItemUpdateSchema,
 )
+from app.errors import NotFound, PreconditionFailed
 from app.security.authorization import admin_required, authenticated
 from app.web.blueprint import Blueprint
 from app.web.openapi_headers import ETAG, IF_MATCH, IF_NONE_MATCH, LOCATION
@@ -75,7 +76,7 @@ class ClothesById(MethodView):
         description="Not Modified: If-None-Match names the current ETag.",
         headers={"ETag": ETAG},
     )
-    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.raises(NotFound)
     def get(self, item_id: int) -> tuple[Row[Any] | Response, int, dict[str, str]]:
         """One item, with its ETag; 304 without a body when If-None-Match names it."""
         item = queries.get_item(item_id)
@@ -90,8 +91,7 @@ class ClothesById(MethodView):
     @blp.arguments(ClothingItemInputSchema)
     @blp.doc(parameters=[IF_MATCH])
     @blp.response(200, ClothingItemSchema, presenter=item_json, headers={"ETag": ETAG})
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.raises(NotFound, PreconditionFailed)
     def put(self, body: dict, item_id: int) -> tuple[ClothingItem, int, dict[str, str]]:
         """Replace an item: omitted optional fields take their defaults. Honours If-Match."""
         item = services.update_item(item_id, if_match=if_match(), **body)
@@ -102,8 +102,7 @@ class ClothesById(MethodView):
     @blp.arguments(ClothingItemUpdateSchema)
     @blp.doc(parameters=[IF_MATCH])
     @blp.response(200, ClothingItemSchema, presenter=item_json, headers={"ETag": ETAG})
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.raises(NotFound, PreconditionFailed)
     def patch(self, body: dict, item_id: int) -> tuple[ClothingItem, int, dict[str, str]]:
         """Change some fields of an item. Honours If-Match."""
         item = services.update_item(item_id, if_match=if_match(), **body)
@@ -114,8 +113,7 @@ class ClothesById(MethodView):
     @blp.no_body
     @blp.doc(parameters=[IF_MATCH])
     @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.raises(NotFound, PreconditionFailed)
     def delete(self, item_id: int) -> None:
         """Delete an item. Honours If-Match."""
         services.delete_item(item_id, if_match=if_match())

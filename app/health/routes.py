@@ -32,7 +32,7 @@ class Readiness(MethodView):
     @public
     @blp.doc(operationId="readiness")
     @blp.response(200, StatusSchema)
-    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    @blp.raises(ServiceUnavailable)
     def get(self):
         """Readiness: 200 when every dependency answers, 503 naming those that do not."""
         down = unavailable_dependencies()

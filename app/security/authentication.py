@@ -25,6 +25,8 @@ from flask import g, request
 
 from app.database import utcnow
 from app.errors import (
+    ApiError,
+    ServiceUnavailable,
     TokenExpired,
     TokenInvalid,
     TokenMissing,
@@ -36,6 +38,14 @@ from app.extensions import db
 from app.identity.models import User
 from app.security import session_state
 from app.security.tokens import ACCESS, REFRESH, Claims, TokenType, decode_token
+
+# What `authenticate` raises, by the token type it expects (the OpenAPI document lists their
+# codes on every route that takes a token). A database that does not answer is a 503.
+RAISES: dict[TokenType, tuple[type[ApiError], ...]] = {
+    ACCESS: (TokenMissing, TokenInvalid, TokenExpired, TokenRevoked, TokenStale, WrongTokenType),
+    REFRESH: (TokenMissing, TokenInvalid, TokenExpired, TokenRevoked, WrongTokenType),
+}
+RAISES_WHEN_DOWN = (ServiceUnavailable,)
 
 
 @dataclass(frozen=True, slots=True)

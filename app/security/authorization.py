@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from app.errors import Forbidden
-from app.security.authentication import authenticate
+from app.errors import ApiError, Forbidden
+from app.security.authentication import RAISES, RAISES_WHEN_DOWN, authenticate
 from app.security.tokens import ACCESS, REFRESH, TokenType
 from app.web.openapi import document_security
+from app.web.problem_docs import codes_of
 
 View = TypeVar("View", bound=Callable[..., Any])
 POLICY_ATTRIBUTE = "__wardrobe_policy__"
@@ -39,6 +40,25 @@ class Policy:
 
     token: TokenType | None
     roles: tuple[str, ...] = ()
+
+    def requirement(self) -> str | None:
+        """What a caller needs, as the OpenAPI description says it; None when public."""
+        if self.token is None:
+            return None
+        if self.token == REFRESH:
+            return "a refresh token (`Authorization: Bearer <refresh token>`)"
+        if not self.roles:
+            return "an access token of any active user"
+        return "an access token of " + " or ".join(_with_article(role) for role in self.roles)
+
+    def problem_codes(self) -> dict[int, list[str]]:
+        """The problem codes this policy answers with, by status (for the OpenAPI document)."""
+        if self.token is None:
+            return {}
+        errors: list[type[ApiError]] = [*RAISES[self.token], *RAISES_WHEN_DOWN]
+        if self.roles:
+            errors.append(Forbidden)
+        return codes_of(*errors)
 
     def describe(self) -> str:
         if self.token is None:
@@ -96,8 +116,14 @@ def _declare(wrapper: View, policy: Policy, view: Callable[..., Any]) -> View:
         roles=policy.roles,
         # The password flow hands out access tokens: no use where a refresh token is due.
         password_flow=policy.token == ACCESS,
+        requires=policy.requirement(),
+        problem_codes=policy.problem_codes(),
     )
     return wrapper
+
+
+def _with_article(role: str) -> str:
+    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}"
 
 
 def policy_of(view: Callable[..., Any]) -> Policy | None:

@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from sqlalchemy import Row
 
+from app.errors import LastAdmin, NotFound
 from app.identity.models import User
 from app.identity.presenters import user_json, user_page_json
 from app.identity.schemas import UserSchema
@@ -34,7 +35,7 @@ class UsersById(MethodView):
     @admin_required
     @blp.doc(operationId="getUser")
     @blp.response(200, UserSchema, presenter=user_json)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.raises(NotFound)
     def get(self, user_id: int) -> Row[Any]:
         """One user."""
         return queries.get_user(user_id)
@@ -43,8 +44,7 @@ class UsersById(MethodView):
     @blp.doc(operationId="updateUser")
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema, presenter=user_json)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(409, response="CONFLICT")
+    @blp.raises(NotFound, LastAdmin)
     def patch(self, body: dict, user_id: int) -> User:
         """Change a user's role, active flag or name; deactivation ends their sessions."""
         return services.update_user(user_id, **body)

@@ -18,6 +18,7 @@ from marshmallow import Schema
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.sansio.response import Response as BaseResponse
 
+from app.web.problem_docs import HTTP_STATUS_CODES, ProblemSource, add_problem_codes, codes_of
 from app.web.request_body import EmptyBodySchema, StrictJsonParser
 
 # The largest id a database integer column holds on every backend (a signed 32-bit int).
@@ -46,8 +47,11 @@ class Blueprint(flask_smorest.Blueprint):
           body (`location="form"`) 413 and 415 (not a URL-encoded form).
         """
         schema = schema() if isinstance(schema, type) else schema
+        # webargs answers a schema's errors with this status (`validation_error`).
+        invalid = [kwargs.get("error_status_code", 422)]
         if location not in ("json", "form"):
-            return super().arguments(schema, location=location, **kwargs)
+            decorate = super().arguments(schema, location=location, **kwargs)
+            return _compose(decorate, _problem_codes(invalid))
         kwargs.setdefault("required", _requires_a_field(schema))
         decorate = super().arguments(schema, location=location, **kwargs)
         # A form has no JSON to be malformed; the view documents its own 400s.
@@ -57,7 +61,23 @@ class Blueprint(flask_smorest.Blueprint):
             statuses.append("UNSUPPORTED_MEDIA_TYPE")
         for status in statuses:
             decorate = _compose(decorate, self.alt_response(_STATUS[status], response=status))
-        return decorate
+        if invalid == [400]:  # the view documents its own 400 codes (a form's, say)
+            invalid = []
+        return _compose(decorate, _problem_codes([_STATUS[s] for s in statuses] + invalid))
+
+    @staticmethod
+    def raises(*errors: ProblemSource) -> Callable[[View], View]:
+        """Document the domain errors (app/errors.py) the view's service may raise.
+
+        Each adds its `code` to the operation's `x-problem-codes` under its `status`, and the
+        shared problem response of that status: `@blp.raises(NotFound, PreconditionFailed)`.
+        """
+
+        def decorator(view: View) -> View:
+            add_problem_codes(view, codes_of(*errors))
+            return view
+
+        return decorator
 
     def no_body(self, view: View) -> View:
         """The endpoint takes no body: nothing, empty or `{}`, under any Content-Type.
@@ -114,6 +134,16 @@ class Blueprint(flask_smorest.Blueprint):
 
 def _compose(inner: Any, outer: Any) -> Any:
     return lambda view: outer(inner(view))
+
+
+def _problem_codes(statuses: list[int]) -> Callable[[View], View]:
+    """Decorator adding the codes Flask, Werkzeug and webargs answer with these statuses."""
+
+    def decorator(view: View) -> View:
+        add_problem_codes(view, {status: [HTTP_STATUS_CODES[status]] for status in statuses})
+        return view
+
+    return decorator
 
 
 def _requires_a_field(schema: Schema) -> bool:

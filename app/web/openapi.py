@@ -15,9 +15,10 @@ from typing import Any
 
 from flask_smorest import Api
 from flask_smorest.spec import prepare_response
-from marshmallow import Schema, fields
 
 from app.web.openapi_headers import STATUS_HEADERS
+from app.web.problem_docs import ProblemCodesPlugin, add_problem_codes, set_requirement
+from app.web.problem_schema import PROBLEM_EXAMPLES, ProblemSchema
 
 PROBLEM_MIMETYPE = "application/problem+json"
 BEARER_SCHEME = "bearerAuth"
@@ -41,27 +42,10 @@ Every operation but registration, login and the probes needs a token.
 
 Errors are problem documents (`application/problem+json`); branch on their `code`.
 """
-# Error responses that views reference by hand (error_response_refs), so always present.
+# Error responses always present in components (views reference them).
 # Field metadata naming the schema component an enum field refers to (see enum_component).
 ENUM_COMPONENT = "enum_component"
 REFERENCED_STATUSES = {400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503}
-
-
-class ProblemSchema(Schema):
-    """An RFC 9457 problem document, as every error of this API is."""
-
-    type = fields.String(required=True, metadata={"example": "about:blank"})
-    title = fields.String(required=True, metadata={"example": "Not found"})
-    status = fields.Integer(required=True, metadata={"example": 404})
-    code = fields.String(
-        required=True,
-        metadata={"description": "Stable machine-readable reason; branch on this."},
-    )
-    detail = fields.String(metadata={"description": "What happened and what to fix."})
-    errors = fields.Dict(
-        keys=fields.String(),
-        metadata={"description": "422 only: each bad field mapped to its messages."},
-    )
 
 
 class WardrobeApi(Api):
@@ -71,6 +55,7 @@ class WardrobeApi(Api):
 
     def _init_spec(self, **kwargs: Any) -> None:
         kwargs.setdefault("info", {"description": DESCRIPTION})
+        kwargs["extra_plugins"] = [*kwargs.get("extra_plugins", ()), ProblemCodesPlugin()]
         super()._init_spec(**kwargs)
         converter = self.ma_plugin.converter
         converter.add_attribute_function(decimal_bounds_as_numbers)
@@ -86,6 +71,8 @@ class WardrobeApi(Api):
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
                 content_type = PROBLEM_MIMETYPE
+                if status in PROBLEM_EXAMPLES:
+                    response["example"] = PROBLEM_EXAMPLES[status]
             if status in STATUS_HEADERS:
                 response["headers"] = STATUS_HEADERS[status]
             prepare_response(response, self.spec, content_type)
@@ -148,14 +135,6 @@ def decimal_bounds_as_numbers(_converter: Any, _field: Any, ret: dict, **_kwargs
     }
 
 
-def error_response_refs(*statuses: int) -> dict[str, dict]:
-    """`responses` entries pointing at the shared problem responses, e.g. for 401 and 403."""
-    return {
-        str(status): {"$ref": f"#/components/responses/{http.HTTPStatus(status).name}"}
-        for status in statuses
-    }
-
-
 def document_security(
     wrapper: Callable[..., Any],
     view: Callable[..., Any],
@@ -163,15 +142,19 @@ def document_security(
     needs_token: bool,
     roles: tuple[str, ...],
     password_flow: bool = False,
+    requires: str | None = None,
+    problem_codes: dict[int, list[str]] | None = None,
 ) -> None:
     """Show a route's policy in its OpenAPI operation, on `wrapper` (the decorated `view`).
 
     A public route gets `security: []`; any other the bearer scheme (or, with
-    `password_flow`, the access token from the password flow instead), `x-required-roles`
-    and the 401 it may answer (and 403 when it needs a role). Called once per view, at import.
+    `password_flow`, the access token from the password flow instead) and
+    `x-required-roles`. `requires` (what the policy asks, as a sentence) opens the
+    description; `problem_codes` (the 401s and 403s the policy answers) join the
+    operation's `x-problem-codes` (app/web/problem_docs.py). Called once per view, at import.
     """
-    apidoc = deepcopy(getattr(view, "_apidoc", {}))
-    manual = apidoc.setdefault("manual_doc", {})
+    wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))  # type: ignore[attr-defined]
+    manual = wrapper._apidoc.setdefault("manual_doc", {})  # type: ignore[attr-defined]
     if not needs_token:
         manual["security"] = []
     else:
@@ -179,6 +162,5 @@ def document_security(
         if password_flow:
             manual["security"].append({PASSWORD_FLOW_SCHEME: []})
         manual["x-required-roles"] = list(roles)
-        statuses = (401, 403) if roles else (401,)
-        manual.setdefault("responses", {}).update(error_response_refs(*statuses))
-    wrapper._apidoc = apidoc  # type: ignore[attr-defined]
+    set_requirement(wrapper, requires)
+    add_problem_codes(wrapper, problem_codes or {})
