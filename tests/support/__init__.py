@@ -8,4 +8,7 @@ database.py      count the SQL statements of a block, snapshot() the rows
 paths.py         ROOT of the repository
 backends.py      PostgreSQL and Redis for the tests: throwaway databases, private servers
 live_server.py   a real gunicorn for the tests that talk HTTP
+openapi.py       walk an OpenAPI document: operations, references, schemas
+problem_recorder.py  a pytest plugin (conftest.py loads it): every problem code the app
+                 answers during the run must be in its operation's x-problem-codes
 """
