@@ -17,6 +17,7 @@ from app.web.problem_schema import PROBLEM_EXAMPLES
 from tests.support.data import PASSWORD
 from tests.support.http import bearer
 from tests.support.openapi import operations
+from tests.support.problem_recorder import Observed, missing_codes
 from tests.support.tokens import claims_of, forge
 
 
@@ -167,3 +168,18 @@ def test_the_docstring_follows_the_requirement(document):
     assert patch["x-required-roles"] == ["admin"]
     assert patch["summary"] == "Change some fields of an item. Honours If-Match."
     assert patch["description"].startswith("**Requires:** an access token of an admin.\n\n")
+
+
+def test_the_recorder_names_what_is_missing_and_where(document):
+    observed = {
+        Observed("patch", "/users/{user_id}", 409, "last_admin"): "test_a",
+        Observed("patch", "/users/{user_id}", 409, "email_taken"): "test_b",
+        Observed("get", "/auth/me", 418, "teapot"): "test_c",
+        Observed("post", "/not/in/the/document", 409, "email_taken"): "test_d",
+    }
+    assert missing_codes(document, observed) == [
+        "GET /auth/me (getMe) answered 418 `teapot` in test_c, but its x-problem-codes do not"
+        " list it: document where it comes from (app/web/problem_docs.py).",
+        "PATCH /users/{user_id} (updateUser) answered 409 `email_taken` in test_b, but its"
+        " x-problem-codes do not list it: add @blp.raises(EmailTaken) to the view.",
+    ]

@@ -67,10 +67,10 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     return (yield)
 
 
-def missing_codes(document: dict) -> list[str]:
+def missing_codes(document: dict, observed: dict[Observed, str]) -> list[str]:
     """One line for each observed code the operation's `x-problem-codes` lacks."""
     lines = []
-    for seen, test in sorted(_observed.items(), key=lambda pair: str(pair[0])):
+    for seen, test in sorted(observed.items(), key=lambda pair: str(pair[0])):
         operation = document["paths"].get(seen.path, {}).get(seen.method)
         if operation is None:
             continue  # a route of a test's own app, or a method the document leaves out
@@ -106,7 +106,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _observed:
         return
     document = create_app("testing").test_client().get("/openapi.json").get_json()
-    lines = missing_codes(document)
+    lines = missing_codes(document, _observed)
     if not lines:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
