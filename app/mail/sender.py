@@ -71,6 +71,7 @@ def _deliver_one(message_id: int, *, now: dt.datetime, transport: Transport) -> 
         return 0
     row = db.session.get_one(OutboxMessage, message_id, populate_existing=True)
     message = email_message(
+        outbox_id=row.id,
         sender=current_app.config["MAIL_FROM"],
         recipient=row.recipient,
         subject=row.subject,

@@ -22,13 +22,15 @@ Transport = Callable[[EmailMessage], None]
 
 
 def email_message(
-    *, sender: str, recipient: str, subject: str, text: str, html: str
+    *, outbox_id: int, sender: str, recipient: str, subject: str, text: str, html: str
 ) -> EmailMessage:
+    """The message of outbox row `outbox_id`, whose id its Message-ID carries (`outbox-N`)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or None)
+    domain = sender.rsplit("@", 1)[-1].strip(">") or None
+    message["Message-ID"] = make_msgid(idstring=f"outbox-{outbox_id}", domain=domain)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

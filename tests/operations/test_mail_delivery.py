@@ -62,6 +62,7 @@ def test_registration_mail_arrives_with_a_link_that_verifies(app, client, smtp_s
     [row] = queued(app, "ada@example.com")
     assert row.sent_at is not None and row.attempts == 1
     assert row.text_body == "" and row.html_body == ""  # the token is not kept once sent
+    assert f".outbox-{row.id}@" in message["Message-ID"]  # the row it came from
 
 
 def test_smtp_outage_delays_mail_and_loses_none(app, client, smtp_server):
