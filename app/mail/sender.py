@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
+import threading
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -99,10 +99,17 @@ def _deliver_one(message_id: int, *, now: dt.datetime, transport: Transport) -> 
     return 1
 
 
-def watch(*, interval_seconds: float, rounds: int | None = None) -> None:
-    """Deliver forever (or `rounds` times), pausing `interval_seconds` when nothing was due."""
+def watch(
+    *,
+    interval_seconds: float,
+    rounds: int | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Deliver until `stop` is set (or `rounds` times), pausing `interval_seconds` when
+    nothing was due."""
+    stop = stop or threading.Event()
     done = 0
-    while rounds is None or done < rounds:
+    while (rounds is None or done < rounds) and not stop.is_set():
         done += 1
         try:
             if deliver_due():
@@ -110,4 +117,4 @@ def watch(*, interval_seconds: float, rounds: int | None = None) -> None:
         except Exception:  # the database may be down for a while: keep watching
             db.session.rollback()
             log.exception("mail delivery round failed")
-        time.sleep(interval_seconds)
+        stop.wait(interval_seconds)

@@ -191,3 +191,21 @@ class TestMailDisabled:
             headers=user_headers,
         )
         assert_problem(change, 503, "mail_disabled")
+
+
+class TestDeliveredInProcess:
+    """`make run`: the development server sends its own mail from a thread."""
+
+    @pytest.fixture
+    def app_overrides(self, smtp_server) -> dict:
+        return {"MAIL_URL": smtp_server.url, "MAIL_DELIVER_IN_PROCESS": True}
+
+    def test_the_web_process_delivers_after_its_first_request(self, app, client, smtp_server):
+        try:
+            register(client)
+            deadline = time.monotonic() + 10
+            while not smtp_server.messages and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            app.extensions["mail_sender_stop"].set()
+        assert [message["To"] for message in smtp_server.messages] == ["ada@example.com"]
