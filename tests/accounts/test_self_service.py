@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
+from app.database import utcnow
+from app.extensions import db
 from app.identity.events import account_closed
-from app.identity.models import User
+from app.identity.models import AccountLink, User
 from tests.support.data import PASSWORD
 from tests.support.http import assert_problem, bearer
 from tests.support.mail import latest_token, queued
@@ -118,6 +121,25 @@ class TestEmailChange:
         change_email(client, user_headers, "newer@example.com")
         assert_problem(client.post("/auth/verify-email", json={"token": old}), 400, "link_invalid")
 
+    def test_the_link_works_once_and_not_once_expired_or_altered(self, app, client, user_headers):
+        change_email(client, user_headers)
+        token = latest_token(app, NEW)
+        assert_problem(
+            client.post("/auth/verify-email", json={"token": token[:-2]}), 400, "link_invalid"
+        )
+        assert client.post("/auth/verify-email", json={"token": token}).status_code == 204
+        assert_problem(
+            client.post("/auth/verify-email", json={"token": token}), 400, "link_invalid"
+        )
+        change_email(client, user_headers, "later@example.com")
+        with app.app_context():
+            db.session.execute(update(AccountLink).values(expires_at=utcnow()))
+            db.session.commit()
+        expired = client.post(
+            "/auth/verify-email", json={"token": latest_token(app, "later@example.com")}
+        )
+        assert_problem(expired, 400, "link_invalid")
+
 
 class TestClosing:
     def test_closing_ends_sessions_scrubs_and_frees_the_email(
@@ -152,8 +174,6 @@ class TestClosing:
         seen = []
 
         def receiver(_sender, user_id: int) -> None:
-            from app.extensions import db
-
             seen.append((user_id, db.session.get(User, user_id).is_active))
 
         with account_closed.connected_to(receiver):
