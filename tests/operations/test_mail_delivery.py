@@ -18,7 +18,7 @@ from app.mail.models import OutboxMessage
 from tests.support.backends import free_port
 from tests.support.data import PASSWORD
 from tests.support.http import assert_problem, bearer
-from tests.support.mail import queued, text_of, token_in
+from tests.support.mail import SmtpServer, queued, text_of, token_in
 
 BASE_URL = "https://wardrobe.example.com/app"
 
@@ -148,6 +148,31 @@ def test_watch_keeps_delivering(app, client, smtp_server):
     with app.app_context():
         sender.watch(interval_seconds=0.01, rounds=2)
     assert len(smtp_server.messages) == 1
+
+
+def test_smtp_credentials_from_mail_url_log_in(app, client):
+    server = SmtpServer(credentials=("mailer", "p@ss word"))
+    server.start()
+    try:
+        app.config["MAIL_URL"] = f"smtp://mailer:p%40ss%20word@127.0.0.1:{server.port}"
+        register(client)
+        assert deliver(app) == 1
+    finally:
+        server.stop()
+    assert server.logins == ["mailer"] and len(server.messages) == 1
+
+
+def test_wrong_smtp_credentials_are_retried_not_lost(app, client):
+    server = SmtpServer(credentials=("mailer", "right"))
+    server.start()
+    try:
+        app.config["MAIL_URL"] = f"smtp://mailer:wrong@127.0.0.1:{server.port}"
+        register(client)
+        assert deliver(app) == 0
+    finally:
+        server.stop()
+    [row] = queued(app, "ada@example.com")
+    assert row.sent_at is None and row.last_error == "SMTPAuthenticationError"
 
 
 def test_smtp_credentials_never_reach_logs_or_the_outbox(app, client, caplog):

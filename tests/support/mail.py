@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import warnings
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from flask import Flask
 from sqlalchemy import select
 
@@ -28,12 +30,27 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
-class SmtpServer:
-    """An SMTP server on 127.0.0.1 that a test may stop and start again on the same port."""
+class _Controller(Controller):
+    def factory(self):
+        """Without TLS on loopback on purpose: aiosmtpd's warning about AUTH without TLS
+        (an error under the suite's filterwarnings) does not apply."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
+            return super().factory()
 
-    def __init__(self) -> None:
+
+class SmtpServer:
+    """An SMTP server on 127.0.0.1 that a test may stop and start again on the same port.
+
+    With `credentials` (user, password) it refuses mail until the client logs in with them
+    (AUTH without TLS: loopback only, for the test).
+    """
+
+    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
         self.port = free_port()
         self.inbox = Inbox()
+        self.credentials = credentials
+        self.logins: list[str] = []
         self._controller: Controller | None = None
 
     @property
@@ -45,8 +62,22 @@ class SmtpServer:
         return self.inbox.messages
 
     def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        auth = {}
+        if self.credentials is not None:
+            auth = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
+        self._controller = _Controller(self.inbox, hostname="127.0.0.1", port=self.port, **auth)
         self._controller.start()
+
+    def _authenticate(self, _server, _session, _envelope, _mechanism, data) -> AuthResult:
+        given = (data.login.decode(), data.password.decode())
+        if given == self.credentials:
+            self.logins.append(given[0])
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
 
     def stop(self) -> None:
         if self._controller is not None:
