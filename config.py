@@ -37,6 +37,8 @@ ORIGIN = re.compile(
     r"https?://(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"
 )
 REDIS_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+MAIL_FROM = re.compile(r"[^\r\n<>@]{0,100}<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+")
+PUBLIC_BASE_URL = re.compile(ORIGIN.pattern + r"(?:/[A-Za-z0-9._~/-]*)?")
 BIND = re.compile(r"unix:/\S+|fd://\d+|(?:[A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):\d{1,5}")
 
 
@@ -125,6 +127,35 @@ def _env_rate_limit(name: str, default: str) -> str:
     return raw
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    return _env_choice(name, "true" if default else "false", ("true", "false")) == "true"
+
+
+def _env_mail_url(name: str, default: str | None) -> str | None:
+    """`console`, `disabled`, or smtp[s]://[USER[:PASSWORD]@]HOST[:PORT][?starttls=true|false]."""
+    raw = _raw(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("console", "disabled"):
+        return raw.lower()
+    try:
+        parts = urlsplit(raw)
+        valid = (
+            parts.scheme in ("smtp", "smtps")
+            and bool(parts.hostname)
+            and parts.port != 0
+            and parts.path in ("", "/")
+            and parts.query in ("", "starttls=true", "starttls=false")
+        )
+    except ValueError:
+        valid = False
+    if not valid:
+        raise _refused(
+            name, raw, "console, disabled, or smtp[s]://[USER:PASSWORD@]HOST[:PORT][?starttls=true]"
+        )
+    return raw
+
+
 def _env_database_url(name: str, default: Callable[[], str]) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -178,6 +209,11 @@ class Config:
 
     ENV_NAME = "base"
     TESTING = False
+    # Outside production, mail is logged (the console transport) unless MAIL_URL says otherwise.
+    DEFAULT_MAIL_URL: str | None = "console"
+    # `make run` (development) delivers queued mail from a thread of the web process; elsewhere
+    # `flask mail deliver --watch` does.
+    MAIL_DELIVER_IN_PROCESS = False
     DEFAULT_LOG_FORMAT = "text"
 
     JWT_ALGORITHM = "HS256"
@@ -260,6 +296,29 @@ class Config:
         self.CORS_ORIGINS = _env_list(
             "CORS_ORIGINS", check=_is_origin, allowed="origins like https://app.example.com[:PORT]"
         )
+        self.read_mail_settings()
+
+    def read_mail_settings(self) -> None:
+        """Outgoing mail and the links it carries (app/mail, app/identity/links.py)."""
+        self.MAIL_URL = _env_mail_url("MAIL_URL", self.DEFAULT_MAIL_URL)
+        self.MAIL_FROM = _env_str(
+            "MAIL_FROM",
+            "Wardrobe <no-reply@localhost>",
+            pattern=MAIL_FROM,
+            allowed="an address, optionally with a name: Wardrobe <no-reply@example.com>",
+        )
+        self.PUBLIC_BASE_URL = _env_str(
+            "PUBLIC_BASE_URL",
+            "http://127.0.0.1:8000",
+            pattern=PUBLIC_BASE_URL,
+            allowed="an http(s) origin with an optional path, e.g. https://wardrobe.example.com",
+        ).rstrip("/")
+        self.EMAIL_VERIFICATION_EXPIRES = _env_int(
+            "EMAIL_VERIFICATION_EXPIRES", 86_400, low=60, high=2_592_000
+        )
+        self.PASSWORD_RESET_EXPIRES = _env_int("PASSWORD_RESET_EXPIRES", 1800, low=60, high=86_400)
+        self.PASSWORD_RESET_RATE_LIMIT = _env_rate_limit("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
+        self.REQUIRE_VERIFIED_EMAIL = _env_bool("REQUIRE_VERIFIED_EMAIL", default=False)
 
     def settle_keys(self) -> None:
         """Outside production: a key that is not set comes from this machine's instance folder.
@@ -278,6 +337,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    MAIL_DELIVER_IN_PROCESS = True
 
 
 class TestingConfig(Config):
@@ -292,6 +352,22 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     DEFAULT_LOG_FORMAT = "json"
+    DEFAULT_MAIL_URL = None
+
+    def read_mail_settings(self) -> None:
+        """MAIL_URL must be set: an SMTP server, or `disabled` (the console would log tokens).
+
+        Raises ConfigError: MAIL_URL unset or `console`.
+        """
+        super().read_mail_settings()
+        if self.MAIL_URL is None:
+            raise ConfigError(
+                "MAIL_URL must be set in production: smtp[s]://... or disabled (no mail)"
+            )
+        if self.MAIL_URL == "console":
+            raise ConfigError(
+                "MAIL_URL=console is not allowed in production: it logs the links it sends"
+            )
 
     def settle_keys(self) -> None:
         """Every key set by the operator, strong, distinct and never seen in this repository.

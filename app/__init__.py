@@ -16,6 +16,7 @@ from app import cli, database, observability, problems, redis_store
 from app.client_address import ValidClientAddress
 from app.extensions import api, db, jwt, limiter
 from app.identity import passwords
+from app.mail import in_process as mail_in_process
 from app.security.route_policies import check_every_route_has_a_policy
 from app.web import headers
 from app.web.blueprint import URL_CONVERTERS
@@ -59,11 +60,13 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     passwords.init_app(app)
     redis_store.init_app(app)
+    mail_in_process.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts.routes import blp as accounts_blp
     from app.apidocs.routes import blp as apidocs_blp
     from app.auth.routes import blp as auth_blp
     from app.clothes.routes import blp as clothes_blp
@@ -71,7 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from app.users.routes import blp as users_blp
 
     app.url_map.converters.update(URL_CONVERTERS)
-    for blueprint in (auth_blp, users_blp, clothes_blp, health_blp):
+    for blueprint in (auth_blp, accounts_blp, users_blp, clothes_blp, health_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(apidocs_blp)
 

@@ -33,6 +33,15 @@ AuditEvent = Literal[
     "logout_all",
     "session_ended",
     "password_changed",
+    # mailed links and self-service
+    "verification_sent",
+    "email_verified",
+    "password_reset_requested",
+    "password_reset",
+    "email_change_requested",
+    "email_changed",
+    "profile_changed",
+    "account_closed",
     # user administration (the API, or the CLI with via="cli")
     "role_changed",
     "user_deactivated",

@@ -21,6 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from app.clothes.services import seed_demo_items
 from app.errors import ServiceUnavailable, ValidationFailed
 from app.extensions import db
+from app.mail.commands import mail_group
 from app.security.route_policies import render_roles_table
 from app.security.sessions import prune_ended_sessions
 from app.users.services import create_or_promote_admin, find_user_by_email
@@ -175,6 +176,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(prune_sessions_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(routes_by_role_command)
+    app.cli.add_command(mail_group)
     register_migrations(app)
 
 

@@ -120,6 +120,31 @@ class ServiceUnavailable(ApiError):
     status, code, title = 503, "service_unavailable", "Service unavailable"
 
 
+class MailDisabled(ServiceUnavailable):
+    code, title = "mail_disabled", "This server sends no mail"
+
+
+class LinkInvalid(ApiError):
+    """400 for a mailed link's token that is unknown, expired, used, superseded or altered."""
+
+    status, code, title = 400, "link_invalid", "This link is invalid or has expired"
+
+
+class EmailUnverified(ApiError):
+    status, code, title = 403, "email_unverified", "Confirm your email address first"
+
+
+class EmailUnverifiedGrant(ApiError):
+    """POST /auth/token's form of EmailUnverified: RFC 6749 has no 403, so 400 `invalid_grant`."""
+
+    status, code, title = 400, "email_unverified", "Confirm your email address first"
+    members = {"error": "invalid_grant"}
+
+
+class MfaRequired(Unauthenticated):
+    code, title, challenge = "mfa_required", "Second factor required", BEARER_CHALLENGE
+
+
 class SavedNotYetEverywhere(ServiceUnavailable):
     """503 for a change that IS committed, but that the session cache (Redis) did not take.
 

@@ -5,16 +5,23 @@ SQLite in a temp folder), migrated with `flask --app wsgi db upgrade`; a private
 redis-server on a free port (own key prefix too) when redis-server is installed; one admin;
 `gunicorn wsgi:app` in production mode with WORKERS workers and high login/register limits.
 
-Then CLIENTS processes (soak/workload.py) drive register, login, refresh, reads, admin
-writes and logouts over loopback for SECONDS. Meanwhile, at 25% of the run, one worker gets
-SIGKILL; at 50%, Redis is stopped and started again, empty. The OUTAGE WINDOW is declared as
+Mail goes to an SMTP server of the soak's own (aiosmtpd, writing a Maildir), delivered by
+`flask --app wsgi mail deliver --watch` running beside gunicorn.
+
+Then CLIENTS processes (soak/workload.py) drive register, login, refresh, reads, password
+resets, admin writes and logouts over loopback for SECONDS. Meanwhile, at 25% of the run,
+one worker gets SIGKILL; at 50%, Redis is stopped and started again, empty; at 75%, the SMTP
+server is down for a second. The OUTAGE WINDOW is declared as
 the Redis stop until OUTAGE_GRACE seconds after it answers again: 5xx are allowed only there
 (503 is how the app fails closed), broken connections only in KILL_GRACE seconds after the kill.
 
 Checks, printed, exit 1 when any fails: no 5xx outside the outage window; no broken
 connection outside the kill window; every item whose creation got a 201 reads back with the
 same content (unless the soak deleted it); no dead token accepted, neither during the run
-(see workload.py) nor in a final probe of all of them; gunicorn back to its worker count.
+(see workload.py) nor in a final probe of all of them; gunicorn back to its worker count; no
+mail lost: once the sender has drained the outbox, every row is sent, the SMTP server holds
+each row's message exactly once (its Message-ID names the row), and every registration or
+reset that was accepted has its row.
 """
 
 from __future__ import annotations
@@ -106,6 +113,51 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class SmtpSink:
+    """aiosmtpd in a process of its own, storing what it accepts in a Maildir."""
+
+    def __init__(self, workdir: Path, port: int):
+        self.port, self.maildir = port, workdir / "maildir"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [str(BIN / "python"), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}"]
+            + ["-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: _port_open(self.port), "the SMTP server")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def outbox_ids(self) -> collections.Counter:
+        """How many times each outbox row's message arrived."""
+        import email
+        import re
+
+        seen: collections.Counter = collections.Counter()
+        for path in (self.maildir / "new").glob("*"):
+            message_id = email.message_from_bytes(path.read_bytes())["Message-ID"] or ""
+            if match := re.search(r"\.outbox-(\d+)@", message_id):
+                seen[int(match.group(1))] += 1
+        return seen
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def postgres_database(admin_url: str | None) -> tuple[str, str] | None:
     """(url, admin_url) of a fresh database next to admin_url's, or None if none answers."""
     if not admin_url:
@@ -163,7 +215,8 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="wardrobe-soak-"))
-    postgres, redis_server, gunicorn = None, None, None
+    postgres, redis_server, gunicorn, mailer = None, None, None, None
+    smtp = SmtpSink(workdir, free_port())
     try:
         if not args.sqlite:
             postgres = postgres_database(os.environ.get("TEST_DATABASE_URL"))
@@ -172,8 +225,12 @@ def main() -> int:
         if shutil.which("redis-server"):
             redis_server = PrivateRedis(workdir, free_port())
             redis_server.start()
+        smtp.start()
         port = free_port()
-        env = server_env(args, workdir, port, postgres, redis_server)
+        env = server_env(args, workdir, port, postgres, redis_server) | {
+            "MAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
+            "PASSWORD_RESET_RATE_LIMIT": "100000 per minute",
+        }
         flask(env, "db", "upgrade")
         flask(env, "create-admin", ADMIN[0], "--password", ADMIN[1])
         log = (workdir / "gunicorn.log").open("wb")
@@ -182,14 +239,29 @@ def main() -> int:
         )
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: _healthy(base), "gunicorn")
+        mailer = subprocess.Popen(
+            [str(BIN / "flask"), "--app", "wsgi", "mail", "deliver", "--watch"]
+            + ["--interval", "0.5"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
         backend = "PostgreSQL" if postgres else "SQLite"
         print(
             f"soak: {backend} + {'private Redis' if redis_server else 'no Redis'}, "
             f"{args.workers} workers, {args.clients} clients, {args.seconds:.0f} s"
         )
-        reports, kill, outage = drive(base, gunicorn.pid, redis_server, args)
-        return check_and_print(base, gunicorn.pid, args.workers, reports, kill, outage)
+        reports, kill, outage = drive(base, gunicorn.pid, redis_server, smtp, args)
+        mail_failures = check_mail(env["DATABASE_URL"], smtp, reports)
+        return check_and_print(
+            base, gunicorn.pid, args.workers, reports, kill, outage, mail_failures
+        )
     finally:
+        if mailer is not None:
+            mailer.terminate()
+            mailer.wait(timeout=30)
+        smtp.stop()
         if gunicorn is not None:
             gunicorn.send_signal(signal.SIGTERM)
             gunicorn.wait(timeout=30)
@@ -234,9 +306,14 @@ def _healthy(base: str) -> bool:
 
 
 def drive(
-    base: str, master: int, redis_server: PrivateRedis | None, args: argparse.Namespace
+    base: str,
+    master: int,
+    redis_server: PrivateRedis | None,
+    smtp: SmtpSink,
+    args: argparse.Namespace,
 ) -> tuple[list[Report], Window, Window | None]:
-    """Run the clients; SIGKILL a worker at 25% of the run, restart Redis at 50%."""
+    """Run the clients; SIGKILL a worker at 25% of the run, restart Redis at 50%, stop the
+    SMTP server for a second at 75%."""
     start = time.time()
     deadline = start + args.seconds
     context = multiprocessing.get_context("fork")
@@ -263,8 +340,60 @@ def drive(
                 f"t={outage.end - OUTAGE_GRACE - start:.1f} s; declared outage window "
                 f"t={outage.start - start:.1f}-{outage.end - start:.1f} s"
             )
+        time.sleep(max(0.0, start + args.seconds * 0.75 - time.time()))
+        smtp.stop()
+        print(f"soak: t={time.time() - start:5.1f} s  SMTP server stopped for 1 s")
+        time.sleep(1.0)
+        smtp.start()
         reports = [result.get(timeout=args.seconds + 120) for result in pending]
     return reports, kill, outage
+
+
+MAIL_DRAIN_SECONDS = 90
+
+
+def check_mail(database_url: str, smtp: SmtpSink, reports: list[Report]) -> list[str]:
+    """Wait for the sender to empty the outbox; then each row's message arrived exactly once,
+    and every accepted registration or reset has its row."""
+    engine = create_engine(database_url)
+    deadline = time.monotonic() + MAIL_DRAIN_SECONDS
+    try:
+        while True:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT id, recipient, sent_at, attempts FROM mail_outbox")
+                ).all()
+            real = [row for row in rows if row.recipient]
+            unsent = [row.id for row in real if row.sent_at is None]
+            if not unsent or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    arrived = smtp.outbox_ids()
+    retried = sum(1 for row in real if row.attempts > 1)
+    print(
+        f"mail: {len(real)} messages queued ({len(rows) - len(real)} inert stand-ins for "
+        f"unknown emails), {len(real) - len(unsent)} sent, {retried} after a retry; "
+        f"{sum(arrived.values())} arrived"
+    )
+    failures = []
+    if unsent:
+        failures.append(f"{len(unsent)} messages never sent: rows {unsent[:10]}")
+    doubled = [row_id for row_id, count in arrived.items() if count > 1]
+    if doubled:
+        failures.append(f"{len(doubled)} messages arrived more than once: rows {doubled[:10]}")
+    missing = [row.id for row in real if row.sent_at is not None and row.id not in arrived]
+    if missing:
+        failures.append(f"{len(missing)} messages marked sent never arrived: rows {missing[:10]}")
+    queued = collections.Counter(row.recipient for row in real)
+    expected: collections.Counter = collections.Counter()
+    for report in reports:
+        expected.update(report.mail_expected)
+    short = {email: n for email, n in expected.items() if queued[email] < n}
+    if short:
+        failures.append(f"accepted requests without their mail: {list(short.items())[:5]}")
+    return failures
 
 
 def check_and_print(
@@ -274,6 +403,7 @@ def check_and_print(
     reports: list[Report],
     kill: Window,
     outage: Window | None,
+    mail_failures: list[str],
 ) -> int:
     records = [record for report in reports for record in report.records]
     by_status = collections.Counter(status for _, _, status in records)
@@ -303,6 +433,7 @@ def check_and_print(
     if broken:
         failures.append(f"{len(broken)} broken connections outside the kill window: {broken[:5]}")
 
+    failures += mail_failures
     failures += check_items(base, reports)
     failures += check_dead_tokens(base, reports)
     for report in reports:

@@ -2,8 +2,10 @@
 
 A client is a user or an admin. Both register and log in, read /clothes and /clothes/{id},
 refresh, log out and probe tokens they know to be dead; an admin also creates, patches and
-deletes items. Every answer is recorded as (time, label, status), status 0 meaning the
-connection broke. Invariants are checked as the client goes:
+deletes items; a user also asks for password resets (its own email, or an unknown one) and
+counts the mail each accepted registration and reset must cause. Every answer is recorded
+as (time, label, status), status 0 meaning the connection broke. Invariants are checked as
+the client goes:
 
 - after a logout (204), the logged-out access token gets 401 on its very next use;
 - after a refresh (200), the rotated-out refresh token is refused whenever it is presented
@@ -48,6 +50,9 @@ class Report:
     revocation_probes: int = 0
     # The first answer of each unexpected status (not 2xx, 401 or 404), to explain it.
     samples: dict[int, str] = field(default_factory=dict)
+    # email -> how many messages to it were accepted (201 register, 202 password reset): the
+    # outbox must hold at least that many for it, each delivered exactly once.
+    mail_expected: dict[str, int] = field(default_factory=dict)
 
 
 class Client:
@@ -111,6 +116,20 @@ class Client:
         response = self.call("POST", "/auth/register", "POST /auth/register", json=body)
         if response is not None and response.status_code == 201:
             self.email = email
+            self.expect_mail(email)
+
+    def expect_mail(self, email: str) -> None:
+        self.report.mail_expected[email] = self.report.mail_expected.get(email, 0) + 1
+
+    def request_reset(self) -> None:
+        """Ask for a reset link: for this account (mail expected) or an unknown email (none)."""
+        mine = self.random.random() < 0.7
+        email = self.email if mine else f"nobody-{self.random.getrandbits(32)}@example.com"
+        response = self.call(
+            "POST", "/auth/password-reset", "POST /auth/password-reset", json={"email": email}
+        )
+        if mine and response is not None and response.status_code == 202:
+            self.expect_mail(email)
 
     def expect_refused(self, kind: str, token: str, why: str) -> None:
         """Present a dead token; anything but a refusal (or an outage answer) is a violation."""
@@ -253,7 +272,7 @@ class Client:
         if self.admin:
             user_ops += [(self.create_item, 12), (self.patch_item, 8), (self.delete_item, 3)]
         else:
-            user_ops.append((self.switch_account, 2))
+            user_ops += [(self.switch_account, 2), (self.request_reset, 3)]
         operations, weights = zip(*user_ops, strict=True)
         while time.time() < deadline:
             if not self.access and not self.log_in():

@@ -25,6 +25,7 @@ from tests.support import backends
 from tests.support.data import ITEM, PASSWORD
 from tests.support.http import bearer
 from tests.support.live_server import LiveServer, run_live_server
+from tests.support.mail import SmtpServer
 from tests.support.settings import GENEROUS_LIMITS, TEST_SECRETS
 from tests.support.tokens import claims_of
 
@@ -69,6 +70,15 @@ def redis_prefixes() -> Iterator[Iterator[str] | None]:
 def private_redis(tmp_path) -> Iterator[backends.PrivateRedis]:
     """A redis-server of this test's own, which it may stop and start again."""
     server = backends.PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback (aiosmtpd), started; the test may stop and restart it."""
+    server = SmtpServer()
     server.start()
     yield server
     server.stop()

@@ -5,29 +5,8 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.errors import InvalidTokenRequest
-from app.web.fields import Email, Text, UtcDateTime
-
-EMAIL_MAX = 254
-NAME_MAX = 100
-# Long enough for every valid password; longer input is refused before it is hashed.
-PASSWORD_FIELD_MAX = 1024
-
-
-def email_field(*, refuse_mixed_scripts: bool = True) -> Email:
-    return Email(
-        required=True,
-        refuse_mixed_scripts=refuse_mixed_scripts,
-        validate=validate.Length(max=EMAIL_MAX),
-        metadata={"example": "ada@example.com"},
-    )
-
-
-def password_field(**metadata: str) -> Text:
-    return Text(
-        required=True,
-        validate=validate.Length(max=PASSWORD_FIELD_MAX),
-        metadata={"example": "correct horse battery staple", **metadata},
-    )
+from app.identity.schemas import NAME_MAX, email_field, password_field
+from app.web.fields import Text, UtcDateTime
 
 
 class RegisterSchema(Schema):

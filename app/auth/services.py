@@ -15,10 +15,21 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.auth import throttle
-from app.errors import EmailTaken, InvalidCredentials, InvalidGrant, NotFound, WrongPassword
+from app.errors import (
+    EmailTaken,
+    EmailUnverified,
+    EmailUnverifiedGrant,
+    InvalidCredentials,
+    InvalidGrant,
+    NotFound,
+    WrongPassword,
+)
 from app.extensions import db
+from app.identity import links
+from app.identity.mailing import queue_verification
 from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
+from app.mail.outbox import mail_enabled
 from app.security import sessions
 from app.security.authentication import Principal
 from app.security.tokens import TokenPair, issue_token_pair
@@ -43,6 +54,9 @@ def register_user(*, email: str, password: str, name: str = "") -> User:
     user = User(email=email, name=name, role="user", password_hash=passwords().hash(password))
     db.session.add(user)
     try:
+        if mail_enabled():
+            db.session.flush()  # the user's id, for the link; a taken email fails here
+            queue_verification(user)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -73,6 +87,9 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
         reason = "inactive" if user.is_active is False else "wrong_password"
         audit.record("login_failed", reason=reason, user_id=user.id, ip=client.ip)
         raise InvalidCredentials()
+    if current_app.config["REQUIRE_VERIFIED_EMAIL"] and not user.email_verified:
+        audit.record("login_failed", reason="email_unverified", user_id=user.id, ip=client.ip)
+        raise EmailUnverified("Open the link we mailed you, or ask for a new one by logging in.")
     if verification.rehash:
         user.password_hash = passwords().hash(password)
     session = sessions.start_session(
@@ -97,6 +114,8 @@ def grant_password(*, username: str, password: str, client: ClientInfo) -> Token
         pair = log_in(email=username, password=password, client=client)
     except InvalidCredentials:
         raise InvalidGrant() from None
+    except EmailUnverified as error:
+        raise EmailUnverifiedGrant(error.detail) from None
     return replace(pair, token_type="bearer")  # noqa: S106 - the scheme name, not a secret
 
 
@@ -163,6 +182,8 @@ def change_password(principal: Principal, *, current_password: str, new_password
         raise WrongPassword("The current password is wrong.")
     check_password_policy(new_password, email=user.email, field="new_password")
     user.password_hash = passwords().hash(new_password)
+    # A reset link mailed earlier dies with the old password.
+    links.void(user.id, links.PASSWORD_RESET)
     # One commit: the new hash and the revocations land together or not at all.
     with audit.recorded("password_changed", user_id=user.id, session_id=principal.session_id):
         sessions.revoke_user_sessions(

@@ -18,7 +18,15 @@ from app.identity.models import User
 from app.web.fields import rfc3339
 
 # What the API shows of a user (UserSchema's fields): never the password hash, not even read.
-USER_PUBLIC_COLUMNS = (User.id, User.email, User.name, User.role, User.is_active, User.created_at)
+USER_PUBLIC_COLUMNS = (
+    User.id,
+    User.email,
+    User.name,
+    User.role,
+    User.is_active,
+    User.email_verified,
+    User.created_at,
+)
 
 # One user by id (GET /auth/me, GET /users/{id}): built once, read as plain columns.
 USER_BY_ID = select(*USER_PUBLIC_COLUMNS).where(User.id == bindparam("user_id"))
@@ -34,15 +42,16 @@ def user_json(user: Row[Any] | User) -> dict[str, Any]:
     iterable, so its attributes are read instead.
     """
     try:
-        id_, email, name, role, is_active, created_at = user  # type: ignore[misc]
+        id_, email, name, role, is_active, verified, created_at = user  # type: ignore[misc]
     except TypeError:
-        id_, email, name, role, is_active, created_at = _user_values(user)
+        id_, email, name, role, is_active, verified, created_at = _user_values(user)
     return {
         "id": id_,
         "email": email,
         "name": name,
         "role": role,
         "is_active": is_active,
+        "email_verified": verified,
         "created_at": rfc3339(created_at),
     }
 

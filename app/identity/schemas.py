@@ -1,10 +1,33 @@
-"""The public face of a user, shared by /auth/me and the /users administration."""
+"""The public face of a user, shared by /auth/me and the /users administration, and the
+email and password fields every account form uses."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from app.identity.models import ROLES
-from app.web.fields import UtcDateTime
+from app.web.fields import Email, Text, UtcDateTime
 from app.web.openapi import enum_component
+
+EMAIL_MAX = 254
+NAME_MAX = 100
+# Long enough for every valid password; longer input is refused before it is hashed.
+PASSWORD_FIELD_MAX = 1024
+
+
+def email_field(*, refuse_mixed_scripts: bool = True) -> Email:
+    return Email(
+        required=True,
+        refuse_mixed_scripts=refuse_mixed_scripts,
+        validate=validate.Length(max=EMAIL_MAX),
+        metadata={"example": "ada@example.com"},
+    )
+
+
+def password_field(**metadata: str) -> Text:
+    return Text(
+        required=True,
+        validate=validate.Length(max=PASSWORD_FIELD_MAX),
+        metadata={"example": "correct horse battery staple", **metadata},
+    )
 
 
 class UserSchema(Schema):
@@ -17,4 +40,5 @@ class UserSchema(Schema):
         dump_only=True, required=True, metadata={"enum": list(ROLES), **enum_component("Role")}
     )
     is_active = fields.Boolean(dump_only=True, required=True)
+    email_verified = fields.Boolean(dump_only=True, required=True)
     created_at = UtcDateTime(dump_only=True, required=True)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app import audit
-from app.errors import LastAdmin, NotFound, SavedNotYetEverywhere
+from app.errors import NotFound, SavedNotYetEverywhere
 from app.extensions import db
+from app.identity.admins import check_another_admin_remains, is_active_admin, lock_active_admins
 from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
 from app.security import sessions
@@ -91,21 +92,16 @@ def update_user(
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No user has this id.")
-    if _is_active_admin(user) and (role == "user" or is_active is False):
-        _lock_active_admins()
+    if is_active_admin(user) and (role == "user" or is_active is False):
+        lock_active_admins()
         db.session.refresh(user)  # another demotion may have committed while we waited
     old_role, was_active = user.role, user.is_active
-    stops_being_admin = _is_active_admin(user) and (role == "user" or is_active is False)
+    stops_being_admin = is_active_admin(user) and (role == "user" or is_active is False)
     for field, value in (("role", role), ("is_active", is_active), ("name", name)):
         if value is not None:
             setattr(user, field, value)
     if stops_being_admin:
-        # Write, then look: on SQLite the UPDATE takes the write lock, so a concurrent
-        # demotion has either committed before the check below sees it, or waits.
-        db.session.flush()
-        if not _another_active_admin(user.id):
-            db.session.rollback()
-            raise LastAdmin("Promote another user to admin first.")
+        check_another_admin_remains(user)
     try:
         ended = "deactivated" if is_active is False else None  # every time: repairs the cache
         _commit_and_tell_cache(user.id, end_sessions_because=ended)
@@ -138,31 +134,3 @@ def _commit_and_tell_cache(user_id: int, *, end_sessions_because: str | None) ->
     else:
         db.session.commit()
         sessions.user_changed(user_id)
-
-
-def _is_active_admin(user: User) -> bool:
-    return user.role == "admin" and user.is_active
-
-
-def _lock_active_admins() -> None:
-    """Lock every active admin row, in id order, before a change that may remove one.
-
-    On PostgreSQL, two admins demoting each other at once used to lock their own row first
-    and then the other's, and deadlocked (503). Taking all the locks in one order makes the
-    second wait for the first, then see its commit and answer 409 last_admin. SQLite
-    ignores FOR UPDATE; its single writer needs no more.
-    """
-    db.session.execute(
-        select(User.id)
-        .where(User.role == "admin", User.is_active.is_(True))
-        .order_by(User.id)
-        .with_for_update()
-    ).all()
-
-
-def _another_active_admin(user_id: int) -> bool:
-    """Whether an active admin other than `user_id` exists (rows locked by the caller)."""
-    statement = select(User.id).where(
-        User.role == "admin", User.is_active.is_(True), User.id != user_id
-    )
-    return db.session.execute(statement).first() is not None

@@ -18,6 +18,7 @@ from app.errors import LastAdmin
 from app.extensions import db
 from app.identity.models import User
 from app.users.services import update_user
+from tests.support.data import PASSWORD
 
 ROUNDS = 20
 
@@ -62,5 +63,37 @@ def test_two_admins_demoting_each_other_leave_one_admin_and_a_409(app, make_user
             ).all()
             assert len(admins) == 1
             # Leave no admin for the next round, so each round starts with exactly two.
+            db.session.execute(User.__table__.update().values(role="user"))
+            db.session.commit()
+
+
+def close_both_at_once(app: Flask, headers: list[dict]) -> list[int]:
+    """Each caller sends DELETE /auth/me from its own thread, released together."""
+    barrier = threading.Barrier(len(headers))
+    statuses: list[int] = []
+
+    def close(auth: dict) -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.delete("/auth/me", json={"current_password": PASSWORD}, headers=auth)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=close, args=(auth,)) for auth in headers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(statuses)
+
+
+def test_two_last_admins_closing_their_accounts_at_once_leave_one(app, make_user, login):
+    """DELETE /auth/me shares the rule (and its lock order): one closes, the other is 409."""
+    for _ in range(5):
+        headers = [
+            {"Authorization": f"Bearer {login(make_user(role='admin'))['access_token']}"}
+            for _ in range(2)
+        ]
+        assert close_both_at_once(app, headers) == [204, 409]
+        with app.app_context():
             db.session.execute(User.__table__.update().values(role="user"))
             db.session.commit()

@@ -81,7 +81,8 @@ def test_register_trims_and_lowercases_email(client):
     user = response.get_json()
     assert user["email"] == "ada@example.com"
     assert user["role"] == "user" and user["is_active"] is True and user["name"] == "Ada"
-    assert set(user) == {"id", "email", "name", "role", "is_active", "created_at"}
+    assert set(user) == {"id", "email", "name", "role", "is_active", "email_verified", "created_at"}
+    assert user["email_verified"] is False
     assert user["created_at"].endswith("Z")
 
 

@@ -47,7 +47,7 @@ def test_get_one_user_and_404(client, admin_headers, make_user):
     user = make_user(name="Ada", email="ada@example.com")
     body = client.get(f"/users/{user.id}", headers=admin_headers).get_json()
     assert body["email"] == "ada@example.com" and body["name"] == "Ada"
-    assert set(body) == {"id", "email", "name", "role", "is_active", "created_at"}
+    assert set(body) == {"id", "email", "name", "role", "is_active", "email_verified", "created_at"}
     assert_problem(client.get("/users/2147483647", headers=admin_headers), 404, "not_found")
     assert_problem(client.get("/users/0", headers=admin_headers), 404, "not_found")
     assert_problem(
@@ -153,7 +153,7 @@ class TestLastAdmin:
         tests/accounts/test_last_admin_race.py runs both with real threads)."""
         other = make_user(role="admin")
         me = client.get("/auth/me", headers=admin_headers).get_json()
-        lock_active_admins = services._lock_active_admins
+        lock_active_admins = services.lock_active_admins
         raced = []
 
         def concurrent_demotion() -> None:
@@ -164,7 +164,7 @@ class TestLastAdmin:
                 connection.commit()
             lock_active_admins()
 
-        monkeypatch.setattr(services, "_lock_active_admins", concurrent_demotion)
+        monkeypatch.setattr(services, "lock_active_admins", concurrent_demotion)
         response = client.patch(f"/users/{me['id']}", json={"role": "user"}, headers=admin_headers)
         assert raced
         assert_problem(response, 409, "last_admin")

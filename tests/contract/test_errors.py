@@ -32,7 +32,11 @@ def test_unknown_route(client):
 
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
-    [("get", "/auth/login", "POST"), ("delete", "/auth/me", "GET"), ("put", "/healthz", "GET")],
+    [
+        ("get", "/auth/login", "POST"),
+        ("delete", "/auth/sessions", "GET"),
+        ("put", "/healthz", "GET"),
+    ],
 )
 def test_method_not_allowed_names_allowed_methods(client, method, path, allowed):
     response = getattr(client, method)(path)

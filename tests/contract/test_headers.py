@@ -73,6 +73,13 @@ ACCOUNT_CALLS = [
     ("GET", "/users/{uid}", "access", None, 200),
     ("PATCH", "/users/{uid}", "access", {"name": "Renamed"}, 200),
     ("GET", "/users/{uid}", "anyone", None, 401),
+    ("PATCH", "/auth/me", "access", {"name": "Me"}, 200),
+    ("PUT", "/auth/email", "access", {"current_password": "wrong", "new_email": "x@ex.com"}, 403),
+    ("DELETE", "/auth/me", "access", {"current_password": "wrong"}, 403),
+    ("POST", "/auth/verify-email", "anyone", {"token": "not-a-token"}, 400),
+    ("POST", "/auth/verify-email/resend", "access", None, 202),
+    ("POST", "/auth/password-reset", "anyone", {"email": "admin@example.com"}, 202),
+    ("POST", "/auth/password-reset/confirm", "anyone", {"token": "x", "new_password": "y"}, 400),
 ]
 
 
@@ -91,7 +98,7 @@ def test_every_account_response_is_no_store(
 def test_every_account_route_is_covered(app):
     covered = {(method, path.split("{")[0]) for method, path, *_ in ACCOUNT_CALLS}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] in {"auth", "users"}:
+        if rule.endpoint.split(".")[0] in {"auth", "accounts", "users"}:
             path = rule.rule.split("<")[0]
             assert {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}} <= covered, rule
 

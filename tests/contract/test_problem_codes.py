@@ -93,7 +93,11 @@ def test_codes_are_shown_in_the_description(document):
 
 def test_one_problem_component(document):
     schemas = document["components"]["schemas"]
-    problems = [name for name, schema in schemas.items() if "code" in schema.get("properties", {})]
+    problems = [
+        name
+        for name, schema in schemas.items()
+        if {"code", "status"} <= set(schema.get("properties", {}))
+    ]
     assert problems == ["Problem"]
     assert set(schemas["Problem"]["required"]) == {"type", "title", "status", "code"}
     assert {"detail", "errors", "error"} <= set(schemas["Problem"]["properties"])

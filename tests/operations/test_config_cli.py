@@ -26,6 +26,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> pytest.MonkeyPatch:
     for name in ("SECRET_KEY", "JWT_SECRET_KEY", "APP_ENV", "JWT_LEEWAY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    monkeypatch.setenv("MAIL_URL", "disabled")  # production needs it set
     return monkeypatch
 
 

@@ -37,6 +37,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     for name in KEY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'keys.db'}")
+    monkeypatch.setenv("MAIL_URL", "disabled")  # production needs it set
     monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path / "instance")
     return monkeypatch
 

@@ -154,3 +154,20 @@ def test_login_verifies_one_password(client, make_user, verifications):
     response = client.post("/auth/login", json={"email": user.email, "password": PASSWORD})
     assert response.status_code == 200
     assert len(verifications) == 1
+
+
+def test_password_reset_costs_the_same_for_any_email(app, client, make_user, verifications):
+    """An active, a deactivated and an unknown email: the same statements, no password hash
+    verified, so the work (and so the time) does not tell which emails have accounts."""
+    make_user(email="live@example.com")
+    make_user(email="gone@example.com", is_active=False)
+    client.post("/auth/password-reset", json={"email": "warm@example.com"})  # warm up
+    costs = []
+    for email in ("live@example.com", "gone@example.com", "nobody@example.com"):
+        with statements(app) as seen:
+            response = client.post("/auth/password-reset", json={"email": email})
+        assert response.status_code == 202
+        costs.append(seen)
+    assert costs[0] == costs[1] == costs[2]
+    assert costs[0] == ["SELECT", "UPDATE", "INSERT", "INSERT"]
+    assert verifications == []

@@ -48,6 +48,7 @@ def environment(database_url, tmp_path) -> dict[str, str]:
         "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": database_url,
         "TRUSTED_PROXIES": "1",
+        "MAIL_URL": "disabled",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_BIND": f"127.0.0.1:{backends.free_port()}",
         "GUNICORN_GRACEFUL_TIMEOUT": "5",

@@ -35,6 +35,13 @@ CONTRACT_OPERATIONS = {
     ("get", "/auth/sessions"),
     ("delete", "/auth/sessions/{session_id}"),
     ("put", "/auth/password"),
+    ("post", "/auth/verify-email"),
+    ("post", "/auth/verify-email/resend"),
+    ("post", "/auth/password-reset"),
+    ("post", "/auth/password-reset/confirm"),
+    ("patch", "/auth/me"),
+    ("put", "/auth/email"),
+    ("delete", "/auth/me"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/clothes"),
@@ -47,7 +54,16 @@ CONTRACT_OPERATIONS = {
     ("get", "/users/{user_id}"),
     ("patch", "/users/{user_id}"),
 }
-PUBLIC = {"/auth/register", "/auth/login", "/auth/token", "/healthz", "/readyz"}
+PUBLIC = {
+    "/auth/register",
+    "/auth/login",
+    "/auth/token",
+    "/auth/verify-email",
+    "/auth/password-reset",
+    "/auth/password-reset/confirm",
+    "/healthz",
+    "/readyz",
+}
 
 
 def undeclared_blueprint() -> Blueprint:

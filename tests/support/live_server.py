@@ -115,6 +115,7 @@ def _server_env(workdir: Path, overrides: dict[str, str]) -> dict[str, str]:
             "JWT_PREVIOUS_SECRET_KEYS": "",
             "DATABASE_URL": f"sqlite:///{workdir / 'wardrobe.db'}",
             "REDIS_URL": "",
+            "MAIL_URL": "disabled",
             "JWT_ACCESS_TOKEN_EXPIRES": "900",
             "JWT_REFRESH_TOKEN_EXPIRES": "2592000",
             "JWT_LEEWAY": "0",

@@ -11,4 +11,5 @@ GENEROUS_LIMITS = {
     "REGISTER_RATE_LIMIT": "100000 per minute",
     "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per minute",
     "PASSWORD_CHANGE_RATE_LIMIT": "100000 per minute",
+    "PASSWORD_RESET_RATE_LIMIT": "100000 per minute",
 }

@@ -1,0 +1,1 @@
+"""Accounts people keep themselves: email verification, password reset, self-service."""
