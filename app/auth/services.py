@@ -15,11 +15,19 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.auth import throttle
-from app.errors import EmailTaken, InvalidCredentials, InvalidGrant, NotFound, WrongPassword
+from app.errors import (
+    EmailTaken,
+    GrantNeedsMfa,
+    InvalidCredentials,
+    InvalidGrant,
+    MfaRequired,
+    NotFound,
+    WrongPassword,
+)
 from app.extensions import db
 from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
-from app.security import sessions
+from app.security import mfa_challenges, second_factor, sessions
 from app.security.authentication import Principal
 from app.security.tokens import TokenPair, issue_token_pair
 
@@ -59,6 +67,8 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
     the email's failure budget (throttle.py).
 
     Raises RateLimited: the email's failure budget is spent (no password is verified then).
+    Raises MfaRequired: right password, but one-time pins are on: no session yet, only an
+    mfa_token for the second step (POST /auth/login/mfa), which verifies no password again.
     """
     throttle.check_account(email, client.ip)
     user = db.session.scalar(select(User).where(User.email == email))
@@ -75,6 +85,8 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
         raise InvalidCredentials()
     if verification.rehash:
         user.password_hash = passwords().hash(password)
+    if second_factor.has_totp(user):
+        mfa_challenges.require_second_step(user, ip=client.ip)  # commits the rehash too
     session = sessions.start_session(
         user,
         lifetime_seconds=current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
@@ -91,12 +103,17 @@ def grant_password(*, username: str, password: str, client: ClientInfo) -> Token
 
     Raises InvalidGrant: where log_in raises InvalidCredentials (the same one verification,
     throttle count and audit record happen first).
+    Raises GrantNeedsMfa: one-time pins are on; this grant has no second step.
     Raises RateLimited: as log_in.
     """
     try:
         pair = log_in(email=username, password=password, client=client)
     except InvalidCredentials:
         raise InvalidGrant() from None
+    except MfaRequired:
+        raise GrantNeedsMfa(
+            "This account uses one-time pins: log in with POST /auth/login instead."
+        ) from None
     return replace(pair, token_type="bearer")  # noqa: S106 - the scheme name, not a secret
 
 
@@ -134,6 +151,7 @@ def list_sessions(principal: Principal) -> list[dict[str, Any]]:
             "last_used_at": session.last_used_at,
             "user_agent": session.user_agent,
             "ip": session.ip,
+            "amr": session.amr.split(),
             "current": session.id == principal.session_id,
         }
         for session in sessions.live_sessions(principal.user_id)

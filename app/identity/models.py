@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import UTCDateTime, utcnow
@@ -38,6 +38,13 @@ class User(Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # One-time pins (TOTP, app/security/totp.py). The secret is encrypted (never the plain
+    # base32); while `totp_enabled` is false a stored secret is an enrolment awaiting its
+    # first code. `totp_last_step` is the last time step accepted: no code of it or older
+    # is accepted again.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -63,6 +70,9 @@ class AuthSession(Model):
     ip: Mapped[str] = mapped_column(String(45), default="")
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
+    # How the login proved who it was (RFC 8176 `amr` values, space-separated): "pwd" or
+    # "pwd otp". Tokens carry it as a list; refreshing keeps it.
+    amr: Mapped[str] = mapped_column(String(32), default="pwd", server_default="pwd")
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
@@ -71,3 +81,29 @@ class AuthSession(Model):
 
     def __repr__(self) -> str:
         return f"<AuthSession {self.id} user={self.user_id}>"
+
+
+class RecoveryCode(Model):
+    """One unused recovery code of a user: only its SHA-256, deleted when it is used."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+
+
+class MfaChallenge(Model):
+    """One login waiting for its second step: what an `mfa_token` names by its `jti`.
+
+    Single use (`used_at`), dead after MAX_FAILURES wrong codes, and short-lived.
+    """
+
+    __tablename__ = "mfa_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jti: Mapped[str] = mapped_column(String(36), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -18,7 +18,15 @@ from app.identity.models import User
 from app.web.fields import rfc3339
 
 # What the API shows of a user (UserSchema's fields): never the password hash, not even read.
-USER_PUBLIC_COLUMNS = (User.id, User.email, User.name, User.role, User.is_active, User.created_at)
+USER_PUBLIC_COLUMNS = (
+    User.id,
+    User.email,
+    User.name,
+    User.role,
+    User.is_active,
+    User.created_at,
+    User.totp_enabled,
+)
 
 # One user by id (GET /auth/me, GET /users/{id}): built once, read as plain columns.
 USER_BY_ID = select(*USER_PUBLIC_COLUMNS).where(User.id == bindparam("user_id"))
@@ -34,9 +42,9 @@ def user_json(user: Row[Any] | User) -> dict[str, Any]:
     iterable, so its attributes are read instead.
     """
     try:
-        id_, email, name, role, is_active, created_at = user  # type: ignore[misc]
+        id_, email, name, role, is_active, created_at, mfa_enabled = user  # type: ignore[misc]
     except TypeError:
-        id_, email, name, role, is_active, created_at = _user_values(user)
+        id_, email, name, role, is_active, created_at, mfa_enabled = _user_values(user)
     return {
         "id": id_,
         "email": email,
@@ -44,6 +52,7 @@ def user_json(user: Row[Any] | User) -> dict[str, Any]:
         "role": role,
         "is_active": is_active,
         "created_at": rfc3339(created_at),
+        "mfa_enabled": mfa_enabled,
     }
 
 

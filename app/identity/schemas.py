@@ -1,4 +1,5 @@
-"""The public face of a user, shared by /auth/me and the /users administration."""
+"""The public face of a user, shared by /auth/me and the /users administration, and the
+token pair every way of logging in answers with."""
 
 from marshmallow import Schema, fields
 
@@ -18,3 +19,16 @@ class UserSchema(Schema):
     )
     is_active = fields.Boolean(dump_only=True, required=True)
     created_at = UtcDateTime(dump_only=True, required=True)
+    mfa_enabled = fields.Boolean(
+        dump_only=True,
+        required=True,
+        attribute="totp_enabled",
+        metadata={"description": "One-time pins (TOTP) are on for this account."},
+    )
+
+
+class TokenPairSchema(Schema):
+    access_token = fields.String(required=True)
+    refresh_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})

@@ -162,13 +162,15 @@ def document_security(
     *,
     needs_token: bool,
     roles: tuple[str, ...],
+    requires_mfa: bool = False,
     password_flow: bool = False,
 ) -> None:
     """Show a route's policy in its OpenAPI operation, on `wrapper` (the decorated `view`).
 
     A public route gets `security: []`; any other the bearer scheme (or, with
     `password_flow`, the access token from the password flow instead), `x-required-roles`
-    and the 401 it may answer (and 403 when it needs a role). Called once per view, at import.
+    and the 401 it may answer (and 403 when it needs a role); `x-requires-mfa` when it needs
+    a session opened with a one-time pin. Called once per view, at import.
     """
     apidoc = deepcopy(getattr(view, "_apidoc", {}))
     manual = apidoc.setdefault("manual_doc", {})
@@ -179,6 +181,8 @@ def document_security(
         if password_flow:
             manual["security"].append({PASSWORD_FLOW_SCHEME: []})
         manual["x-required-roles"] = list(roles)
+        if requires_mfa:
+            manual["x-requires-mfa"] = True
         statuses = (401, 403) if roles else (401,)
         manual.setdefault("responses", {}).update(error_response_refs(*statuses))
     wrapper._apidoc = apidoc  # type: ignore[attr-defined]

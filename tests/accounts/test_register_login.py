@@ -81,7 +81,7 @@ def test_register_trims_and_lowercases_email(client):
     user = response.get_json()
     assert user["email"] == "ada@example.com"
     assert user["role"] == "user" and user["is_active"] is True and user["name"] == "Ada"
-    assert set(user) == {"id", "email", "name", "role", "is_active", "created_at"}
+    assert set(user) == {"id", "email", "name", "role", "is_active", "created_at", "mfa_enabled"}
     assert user["created_at"].endswith("Z")
 
 
