@@ -10,6 +10,7 @@ from sqlalchemy import Row
 
 from app.auth import queries, services
 from app.auth.schemas import (
+    LoginProblemSchema,
     LoginSchema,
     PasswordChangeSchema,
     RegisterSchema,
@@ -28,6 +29,7 @@ from app.security.authorization import authenticated, public, refresh_token_requ
 from app.security.tokens import TokenPair
 from app.web.blueprint import Blueprint
 from app.web.openapi import PROBLEM_MIMETYPE
+from app.web.openapi_headers import STATUS_HEADERS
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts, tokens, sessions.")
 
@@ -81,10 +83,16 @@ class Login(MethodView):
     @limiter.shared_limit(login_limit, scope=LOGIN_SCOPE)
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
-    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(
+        401,
+        schema=LoginProblemSchema,
+        content_type=PROBLEM_MIMETYPE,
+        headers=STATUS_HEADERS[401],
+        description="Wrong credentials, or a one-time pin is due.",
+    )
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, body: dict) -> TokenPair:
-        """Exchange email and password for an access and a refresh token."""
+        """Exchange email and password for tokens (or, with one-time pins on, an mfa_token)."""
         return services.log_in(**body, client=client_info())
 
 

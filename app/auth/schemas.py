@@ -88,6 +88,19 @@ class TokenErrorSchema(ProblemSchema):
     )
 
 
+class LoginProblemSchema(ProblemSchema):
+    """POST /auth/login's 401: `invalid_credentials`, or `mfa_required` with the second step's
+    `mfa_token` and the ways to take it."""
+
+    mfa_token = fields.String(
+        metadata={"description": "mfa_required only: for POST /auth/login/mfa (5 minutes)."}
+    )
+    mfa_methods = fields.List(
+        fields.String(validate=validate.OneOf(["totp", "recovery_code"])),
+        metadata={"description": 'mfa_required only: ["totp", "recovery_code"].'},
+    )
+
+
 class SessionSchema(Schema):
     id = fields.Integer()
     created_at = UtcDateTime()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import secrets
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -128,7 +129,7 @@ def test_a_different_encryption_key_cannot_read_the_secret(app, client, user):
     enrolled_user(client, user)
     with app.app_context():
         stored = db.session.get_one(User, user.id).totp_secret
-        app.config["MFA_ENCRYPTION_KEY"] = "another-key-0123456789-abcdefghijklmnop"
+        app.config["MFA_ENCRYPTION_KEY"] = secrets.token_urlsafe(48)
         with pytest.raises(totp.SecretUnreadable):
             totp.decrypt(stored, user.id)
 
