@@ -94,9 +94,10 @@ class RecoveryCode(Model):
 
 
 class MfaChallenge(Model):
-    """One login waiting for its second step: what an `mfa_token` names by its `jti`.
+    """What happened to a second-step login attempt, named by its `mfa_token`'s `jti`.
 
-    Single use (`used_at`), dead after MAX_FAILURES wrong codes, and short-lived.
+    Written only on a wrong pin (`failures`) or the successful step (`used_at`); the token's
+    own `exp` is its life, copied to `expires_at` for pruning (app/security/mfa_challenges.py).
     """
 
     __tablename__ = "mfa_challenges"

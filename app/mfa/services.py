@@ -113,8 +113,7 @@ def complete_login(
     Raises MfaInvalid: a wrong pin (counted against the token and the account).
     Raises RateLimited: the account's budget of wrong pins is spent.
     """
-    challenge = mfa_challenges.open_challenge(mfa_token)
-    user = db.session.get_one(User, challenge.user_id)
+    challenge, user = mfa_challenges.open_challenge(mfa_token)
     if not (user.is_active and second_factor.has_totp(user)):
         raise TokenInvalid(mfa_challenges.DEAD)
     throttle.check_account(user.id)
@@ -122,12 +121,12 @@ def complete_login(
         method = second_factor.verify_second_factor(user, code=code, recovery_code=recovery_code)
     except MfaInvalid:
         db.session.rollback()
-        mfa_challenges.count_failure(challenge.id)
+        mfa_challenges.count_failure(challenge)
         db.session.commit()
         throttle.count_failure(user.id)
         audit.record("mfa_failed", user_id=user.id, ip=ip)
         raise
-    if not mfa_challenges.claim(challenge.id):
+    if not mfa_challenges.claim(challenge):
         db.session.rollback()  # the pin stays unused: this login did not happen
         raise TokenInvalid(mfa_challenges.DEAD)
     session = sessions.start_session(

@@ -2,20 +2,25 @@
 
 An `mfa_token` is a JWT of its own `type` ("mfa") and audience: tokens.py refuses it as an
 access or refresh token (an unknown type, an audience it does not expect), and it carries no
-session or role. It names a row (MfaChallenge) by its `jti`: that row is what makes it single
-use, dead after MAX_FAILURES wrong codes and dead after LIFETIME_SECONDS, the same on every
-worker and host, decided by conditional UPDATEs in the database.
+session or role. Its `exp` (LIFETIME_SECONDS) is its life; its `jti` names this login
+attempt. What must be shared by every worker and host is a row of `mfa_challenges` under
+that `jti`, written only when something happens to the attempt: a wrong pin counts a
+failure (MAX_FAILURES kill it), the successful second step marks it used. Both are one
+INSERT ... ON CONFLICT DO UPDATE, so the database decides, also between concurrent requests.
+Issuing a token writes nothing: the first step of a login costs what a login costs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import NoReturn
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 import jwt
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app import audit
 from app.database import rows_matched, utcnow
@@ -29,77 +34,84 @@ MFA_TOKEN_TYPE = "mfa"  # noqa: S105 - a token type, not a secret
 AUDIENCE = "wardrobe:mfa"
 LIFETIME_SECONDS = 300
 MAX_FAILURES = 5
+MAX_TOKEN_LENGTH = 4096
 REQUIRED_CLAIMS = ["exp", "iat", "jti", "type", "sub", "aud"]
 DEAD = "This mfa_token is no longer valid; log in again."
 
 
-def require_second_step(user: User, *, ip: str) -> NoReturn:
-    """Open a challenge for `user` (commits), then raise MfaRequired carrying its token.
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """A login attempt waiting for its second step, as its verified mfa_token names it."""
 
-    The user's expired challenges are deleted on the way, so the table stays small.
-    """
-    now = utcnow()
-    db.session.execute(
-        delete(MfaChallenge)
-        .where(MfaChallenge.user_id == user.id, MfaChallenge.expires_at < now)
-        .execution_options(synchronize_session=False)
-    )
-    challenge = MfaChallenge(
-        jti=new_jti(),
-        user_id=user.id,
-        expires_at=now + dt.timedelta(seconds=LIFETIME_SECONDS),
-        failures=0,
-    )
-    db.session.add(challenge)
+    jti: str
+    user_id: int
+    expires_at: dt.datetime
+
+
+def require_second_step(user: User, *, ip: str) -> NoReturn:
+    """Commit (a rehashed password, if any), then raise MfaRequired carrying a new token."""
     db.session.commit()
     audit.record("mfa_challenge_issued", user_id=user.id, ip=ip)
-    raise MfaRequired(_sign(user.id, challenge.jti), METHODS)
+    raise MfaRequired(_sign(user.id, new_jti()), METHODS)
 
 
-def open_challenge(raw: str) -> MfaChallenge:
-    """The live challenge `raw` names.
+def open_challenge(raw: str) -> tuple[Challenge, User]:
+    """The live attempt `raw` names, and its user (one query).
 
-    Raises TokenInvalid: forged, expired, not an mfa_token, used, or dead after too many
-    wrong codes (the same answer for each).
+    Raises TokenInvalid: forged, expired, not an mfa_token, its user gone, used, or dead
+    after too many wrong pins (the same answer for each).
     """
-    sub, jti = _verified(raw)
-    challenge = db.session.scalar(select(MfaChallenge).where(MfaChallenge.jti == jti))
-    if (
-        challenge is None
-        or str(challenge.user_id) != sub
-        or challenge.used_at is not None
-        or challenge.failures >= MAX_FAILURES
-        or challenge.expires_at <= utcnow()
-    ):
+    challenge = _verified(raw)
+    row = db.session.execute(
+        select(User, MfaChallenge.failures, MfaChallenge.used_at)
+        .outerjoin(MfaChallenge, MfaChallenge.jti == challenge.jti)
+        .where(User.id == challenge.user_id)
+    ).first()
+    if row is None:
         raise TokenInvalid(DEAD)
-    return challenge
+    user, failures, used_at = row
+    if used_at is not None or (failures or 0) >= MAX_FAILURES:
+        raise TokenInvalid(DEAD)
+    return challenge, user
 
 
-def count_failure(challenge_id: int) -> None:
-    """One more wrong code for this challenge (the caller commits)."""
+def count_failure(challenge: Challenge) -> None:
+    """One more wrong pin for this attempt (the caller commits)."""
     db.session.execute(
-        update(MfaChallenge)
-        .where(MfaChallenge.id == challenge_id)
-        .values(failures=MfaChallenge.failures + 1)
-        .execution_options(synchronize_session=False)
+        _upsert(challenge, failures=1).on_conflict_do_update(
+            index_elements=[MfaChallenge.jti], set_={"failures": MfaChallenge.failures + 1}
+        )
     )
 
 
-def claim(challenge_id: int) -> bool:
-    """Use the challenge up; False when another request used it or it died meanwhile."""
-    return (
-        rows_matched(
-            update(MfaChallenge)
-            .where(
-                MfaChallenge.id == challenge_id,
-                MfaChallenge.used_at.is_(None),
-                MfaChallenge.failures < MAX_FAILURES,
-                MfaChallenge.expires_at > utcnow(),
-            )
-            .values(used_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        == 1
+def claim(challenge: Challenge) -> bool:
+    """Mark the attempt used (in the caller's transaction); False when another request used
+    it first or it died meanwhile."""
+    now = utcnow()
+    statement = _upsert(challenge, failures=0, used_at=now).on_conflict_do_update(
+        index_elements=[MfaChallenge.jti],
+        set_={"used_at": now},
+        where=MfaChallenge.used_at.is_(None) & (MfaChallenge.failures < MAX_FAILURES),
+    )
+    # RETURNING, not a row count: PostgreSQL drivers report no count for an upsert.
+    return db.session.execute(statement.returning(MfaChallenge.id)).first() is not None
+
+
+def prune_expired() -> int:
+    """Delete the rows of attempts whose token has expired (useless then); commit; how many."""
+    deleted = rows_matched(
+        delete(MfaChallenge)
+        .where(MfaChallenge.expires_at < utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return deleted
+
+
+def _upsert(challenge: Challenge, **values: Any) -> Any:
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(MfaChallenge).values(
+        jti=challenge.jti, user_id=challenge.user_id, expires_at=challenge.expires_at, **values
     )
 
 
@@ -117,10 +129,10 @@ def _sign(user_id: int, jti: str) -> str:
     return jwt.encode(claims, config["JWT_SECRET_KEY"], algorithm=config["JWT_ALGORITHM"])
 
 
-def _verified(raw: str) -> tuple[str, str]:
-    """`sub` and `jti` of a valid mfa_token. Raises TokenInvalid."""
+def _verified(raw: str) -> Challenge:
+    """What a valid mfa_token says. Raises TokenInvalid."""
     config = current_app.config
-    if len(raw) > 4096:
+    if len(raw) > MAX_TOKEN_LENGTH:
         raise TokenInvalid(DEAD)
     for key in (config["JWT_SECRET_KEY"], *config["JWT_PREVIOUS_SECRET_KEYS"]):
         try:
@@ -136,8 +148,18 @@ def _verified(raw: str) -> tuple[str, str]:
             continue
         except jwt.InvalidTokenError:
             break
-        sub, jti = payload["sub"], payload["jti"]
-        if payload["type"] == MFA_TOKEN_TYPE and isinstance(sub, str) and isinstance(jti, str):
-            return sub, jti
-        break
+        return _challenge_from(payload)
     raise TokenInvalid(DEAD)
+
+
+def _challenge_from(payload: dict[str, Any]) -> Challenge:
+    sub, jti, exp = payload["sub"], payload["jti"], payload["exp"]
+    if (
+        payload["type"] != MFA_TOKEN_TYPE
+        or not (isinstance(sub, str) and sub.isascii() and sub.isdigit() and len(sub) <= 10)
+        or not (isinstance(jti, str) and 0 < len(jti) <= 36)
+        or type(exp) is not int
+    ):
+        raise TokenInvalid(DEAD)
+    expires_at = dt.datetime.fromtimestamp(exp, dt.UTC)
+    return Challenge(jti=jti, user_id=int(sub), expires_at=expires_at)

@@ -1,9 +1,10 @@
 """One-time pins: TOTP columns on users, recovery codes, second-step challenges, amr.
 
 users.totp_secret is encrypted (AES-GCM); totp_last_step refuses a code used before.
-recovery_codes holds SHA-256 digests of unused codes only. mfa_challenges is one row per
-login waiting for its second step (the mfa_token's jti). auth_sessions.amr records how the
-session was authenticated ("pwd" or "pwd otp"); existing sessions become "pwd".
+recovery_codes holds SHA-256 digests of unused codes only. mfa_challenges records what
+happened to a second-step login attempt (the mfa_token's jti): wrong pins, used.
+auth_sessions.amr records how the session was authenticated ("pwd" or "pwd otp"); existing
+sessions become "pwd".
 
 Revision ID: 0004
 Revises: 0003

@@ -6,7 +6,7 @@ import datetime as dt
 import time
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.identity.models import MfaChallenge
@@ -162,20 +162,31 @@ def test_the_mfa_token_is_single_use(client, user, enrolled):
     assert_problem(reused, 401, "token_invalid")
 
 
-def test_the_mfa_token_dies_after_five_minutes(app, client, user, enrolled):
+def test_the_mfa_token_dies_after_five_minutes(client, user, enrolled):
+    claims = claims_of(first_step(client, user.email))
+    assert claims["exp"] - claims["iat"] == 300
+    now = int(time.time())
+    # the same token as the server made five minutes ago (its signature is good)
+    expired = forge({**claims, "iat": now - 301, "exp": now - 1})
+    response = second_step(client, expired, recovery_code=enrolled.recovery_codes[0])
+    assert_problem(response, 401, "token_invalid")
+    fresh = forge({**claims, "iat": now, "exp": now + 300})
+    assert second_step(client, fresh, recovery_code=enrolled.recovery_codes[0]).status_code == 200
+
+
+def test_prune_sessions_deletes_the_records_of_expired_attempts(app, client, user, enrolled):
     token = first_step(client, user.email)
-    with app.app_context():  # its row says it expired (the JWT's own exp is checked too)
+    assert_problem(
+        second_step(client, token, recovery_code="aaaa-bbbb-cccc-dddd"), 401, "mfa_invalid"
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MfaChallenge)) == 1
         past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
         db.session.execute(update(MfaChallenge).values(expires_at=past))
         db.session.commit()
-    response = second_step(client, token, recovery_code=enrolled.recovery_codes[0])
-    assert_problem(response, 401, "token_invalid")
-    claims = claims_of(first_step(client, user.email))
-    now = int(time.time())
-    expired = forge({**claims, "iat": now - 301, "exp": now - 1})
-    assert_problem(
-        second_step(client, expired, recovery_code=enrolled.recovery_codes[0]), 401, "token_invalid"
-    )
+        result = app.test_cli_runner().invoke(args=["prune-sessions"])
+        assert "Deleted 1 expired second-step login attempts." in result.output
+        assert db.session.scalar(select(func.count()).select_from(MfaChallenge)) == 0
 
 
 def test_a_forged_or_altered_mfa_token_is_refused(client, user, enrolled, make_user):
