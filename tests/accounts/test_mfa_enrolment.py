@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
@@ -175,10 +176,15 @@ def test_turning_pins_off_needs_password_and_a_second_factor_and_ends_other_sess
         assert db.session.scalars(select(RecoveryCode)).all() == []
 
 
-def test_turning_pins_off_with_a_recovery_code(client, user):
+def test_turning_pins_off_with_a_recovery_code(client, user, caplog):
     enrolled = enrolled_user(client, user)
+    caplog.set_level(logging.INFO, logger="wardrobe.audit")
     body = proof(recovery_code=enrolled.recovery_codes[3].upper())
     assert client.delete(START, json=body, headers=enrolled.headers).status_code == 204
+    events = [record.audit for record in caplog.records if hasattr(record, "audit")]
+    assert {"event": "mfa_disabled", "user_id": user.id} == {
+        key: events[-1][key] for key in ("event", "user_id")
+    }
 
 
 def test_new_recovery_codes_void_the_old_set(client, user):
