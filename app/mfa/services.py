@@ -123,8 +123,8 @@ def complete_login(
         db.session.rollback()
         mfa_challenges.count_failure(challenge)
         db.session.commit()
-        throttle.count_failure(user.id)
-        audit.record("mfa_failed", user_id=user.id, ip=ip)
+        throttle.count_failure(challenge.user_id)
+        audit.record("mfa_failed", user_id=challenge.user_id, ip=ip)
         raise
     if not mfa_challenges.claim(challenge):
         db.session.rollback()  # the pin stays unused: this login did not happen

@@ -28,7 +28,7 @@ from app.errors import MfaRequired, TokenInvalid
 from app.extensions import db
 from app.identity.models import MfaChallenge, User
 from app.security.second_factor import METHODS
-from app.security.tokens import new_jti
+from app.security.tokens import MAX_ID, new_jti
 
 MFA_TOKEN_TYPE = "mfa"  # noqa: S105 - a token type, not a secret
 AUDIENCE = "wardrobe:mfa"
@@ -157,6 +157,7 @@ def _challenge_from(payload: dict[str, Any]) -> Challenge:
     if (
         payload["type"] != MFA_TOKEN_TYPE
         or not (isinstance(sub, str) and sub.isascii() and sub.isdigit() and len(sub) <= 10)
+        or not 1 <= int(sub) <= MAX_ID
         or not (isinstance(jti, str) and 0 < len(jti) <= 36)
         or type(exp) is not int
     ):

@@ -195,6 +195,8 @@ def test_a_forged_or_altered_mfa_token_is_refused(client, user, enrolled, make_u
     for token in (
         forge(claims, key=WRONG_KEY),
         forge({**claims, "sub": str(other.id)}),  # signed, but not that user's challenge
+        forge({**claims, "sub": "9999999999"}),  # no such user (nor a 32-bit id)
+        forge({**claims, "sub": 1}),
         forge({**claims, "aud": "somewhere-else"}),
         forge({**claims, "type": "access"}),
         "not-a-token",
