@@ -55,7 +55,7 @@ class Policy:
         if self.token == REFRESH:
             return "refresh token"
         who = ", ".join(self.roles) if self.roles else "any active user"
-        return f"{who} (one-time pin session)" if self.mfa else who
+        return f"{who}, in a one-time pin session if ADMIN_MFA_REQUIRED" if self.mfa else who
 
 
 def public(view: View) -> View:
