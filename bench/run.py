@@ -223,15 +223,19 @@ def main() -> int:  # a linear script: set up, measure, report
             measure_deep_pages(base, auth, env, args.items, workdir) if has_catalogue else []
         )
         login.runs.append(run_wrk(base, login, max(args.seconds, 10), workdir))
-        two_step = measure_two_step_login(env, args.mfa_users, base, max(args.seconds, 10), workdir)
-        two_step.ratios.append(two_step.runs[0]["rps"] / login.runs[0]["rps"])
+        two_step = measure_two_step_login(
+            env, args.mfa_users, base, max(args.seconds, 10), workdir, login
+        )
         peak_rss = [rss_mb(pid, "VmHWM") for pid in worker_pids(gunicorn.pid)]
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
 
     failed = print_table(healthz, [*targets, login, two_step])
-    print("(two-step login: logins/s; its ratio is to the one-step login's, the goal >= 0.9)")
+    print(
+        "(two-step login: logins/s; its ratio is to a one-step login run just before it with"
+        " the same wrk setup, 16 threads of one connection; the goal is >= 0.9)"
+    )
     if deep_rows:
         deep_label = f"after row {args.items - 1000} p50 ms"
         print(f"\n{'sort':<14}{'first page p50 ms':>19}{deep_label:>28}{'ratio':>8}")
@@ -268,12 +272,23 @@ def measure_deep_pages(
 
 
 def measure_two_step_login(
-    env: dict[str, str], users: int, base: str, seconds: int, workdir: Path
+    env: dict[str, str], users: int, base: str, seconds: int, workdir: Path, login: Target
 ) -> Target:
-    """POST /auth/login then /auth/login/mfa with a pin, for fresh enrolled users."""
+    """POST /auth/login then /auth/login/mfa with a pin, for fresh enrolled users; its ratio
+    is to the one-step login run right before it with the same wrk setup."""
     from two_step_logins import lua, prepare  # bench/ is this script's folder
 
     connections = 16  # one per wrk thread: each thread alternates the two steps
+    one_step = Target(
+        "one-step login",
+        login.path,
+        login.headers,
+        login.method,
+        login.body,
+        connections=connections,
+        threads=connections,
+    )
+    baseline = run_wrk(base, one_step, seconds, workdir)
     target = Target(
         "two-step login (pwd, pin)",
         "/auth/login",
@@ -282,6 +297,7 @@ def measure_two_step_login(
         script=lua(prepare(env, users, PASSWORD), PASSWORD, connections),
     )
     target.runs.append(run_wrk(base, target, seconds, workdir))
+    target.ratios.append(target.runs[0]["rps"] / baseline["rps"])
     return target
 
 
