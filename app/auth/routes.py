@@ -20,9 +20,13 @@ from app.auth.schemas import (
 )
 from app.errors import (
     EmailTaken,
+    EmailUnverified,
+    EmailUnverifiedGrant,
+    GrantNeedsMfa,
     InvalidCredentials,
     InvalidGrant,
     InvalidTokenRequest,
+    MfaRequired,
     NotFound,
     RateLimited,
     RefreshReused,
@@ -89,9 +93,9 @@ class Login(MethodView):
     @limiter.shared_limit(login_limit, scope=LOGIN_SCOPE)
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
-    @blp.raises(InvalidCredentials, RateLimited, ServiceUnavailable)
+    @blp.raises(InvalidCredentials, MfaRequired, EmailUnverified, RateLimited, ServiceUnavailable)
     def post(self, body: dict) -> TokenPair:
-        """Exchange email and password for an access and a refresh token."""
+        """Exchange email and password for tokens (or, with one-time pins on, an mfa_token)."""
         return services.log_in(**body, client=client_info())
 
 
@@ -103,7 +107,14 @@ class Token(MethodView):
     @blp.arguments(TokenRequestSchema, location="form", error_status_code=400)
     @blp.response(200, TokenGrantSchema)
     # 400 `invalid_credentials` (OAuth's `invalid_grant`) or `validation_error` (a bad form).
-    @blp.raises(InvalidGrant, InvalidTokenRequest, RateLimited, ServiceUnavailable)
+    @blp.raises(
+        InvalidGrant,
+        GrantNeedsMfa,
+        EmailUnverifiedGrant,
+        InvalidTokenRequest,
+        RateLimited,
+        ServiceUnavailable,
+    )
     def post(self, form: dict) -> TokenPair:
         """OAuth 2 password grant (Swagger UI's Authorize): a login from a form."""
         return services.grant_password(

@@ -5,7 +5,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.errors import InvalidTokenRequest
-from app.identity.schemas import NAME_MAX, email_field, password_field
+from app.identity.schemas import NAME_MAX, TokenPairSchema, email_field, password_field
 from app.web.fields import Text, UtcDateTime
 
 
@@ -50,13 +50,6 @@ class PasswordChangeSchema(Schema):
     new_password = password_field(description="Same policy as at registration.")
 
 
-class TokenPairSchema(Schema):
-    access_token = fields.String(required=True)
-    refresh_token = fields.String(required=True)
-    token_type = fields.String(required=True, metadata={"example": "Bearer"})
-    expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})
-
-
 class TokenGrantSchema(TokenPairSchema):
     """POST /auth/token's answer (RFC 6749 section 5.1)."""
 
@@ -69,6 +62,10 @@ class SessionSchema(Schema):
     last_used_at = UtcDateTime()
     user_agent = fields.String()
     ip = fields.String()
+    amr = fields.List(
+        fields.String(validate=validate.OneOf(["pwd", "otp"])),
+        metadata={"description": 'How the login was proven (RFC 8176): ["pwd"] or ["pwd", "otp"].'},
+    )
     current = fields.Boolean()
 
 

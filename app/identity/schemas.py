@@ -1,5 +1,6 @@
 """The public face of a user, shared by /auth/me and the /users administration, and the
-email and password fields every account form uses."""
+email and password fields every account form uses, and the token pair every way of logging in
+answers with."""
 
 from marshmallow import Schema, fields, validate
 
@@ -42,3 +43,16 @@ class UserSchema(Schema):
     is_active = fields.Boolean(dump_only=True, required=True)
     email_verified = fields.Boolean(dump_only=True, required=True)
     created_at = UtcDateTime(dump_only=True, required=True)
+    mfa_enabled = fields.Boolean(
+        dump_only=True,
+        required=True,
+        attribute="totp_enabled",
+        metadata={"description": "One-time pins (TOTP) are on for this account."},
+    )
+
+
+class TokenPairSchema(Schema):
+    access_token = fields.String(required=True)
+    refresh_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})
