@@ -13,4 +13,6 @@ Every file, in reading order:
 - authorization.py       the policy every route declares: public, authenticated,
                          roles_required, refresh_token_required.
 - route_policies.py      reads the declared policies back: the start-up check, docs/roles.md.
+- object_rules.py        may the caller touch THIS object? The scopes every query of an
+                         owned table (outfits) goes through: 404 for rows they may not see.
 """
