@@ -2,9 +2,10 @@
 
 The document is loaded in-process from the app (the WSGI transport; no server). Each
 generated request, valid and invalid alike, goes to a fresh app on the test's backend
-(SQLite, or PostgreSQL and Redis under `make test-pg`) holding two users and a few items,
-so ids 1-3 exist. Every response must be no 5xx and conform to the document: a documented
-status, content type and headers, a body matching its schema; invalid requests must be
+(SQLite, or PostgreSQL and Redis under `make test-pg`) holding two users, a few items and
+outfits (the user's private and public ones, the admin's private one), so ids 1-3 exist.
+Every response must be no 5xx and conform to the document: a documented status, content
+type and headers, a body matching its schema; invalid requests must be
 refused; auth must not be ignored; undocumented methods get 405 with `Allow`.
 
 Left out: `positive_data_acceptance`, which expects every schema-valid body to succeed.
@@ -32,6 +33,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from app import create_app
 from app.clothes.models import ClothingItem
 from app.extensions import db
+from app.outfits.models import Outfit
 from tests.support.data import PASSWORD
 from tests.support.http import bearer
 from tests.support.settings import TEST_SECRETS
@@ -58,6 +60,10 @@ def caller(request, app: Flask, admin, user, client: FlaskClient) -> Callable[[]
             db.session.add(
                 ClothingItem(name=f"Shirt {n}", category="tops", size="M", color="blue", price=10)
             )
+        for n, (owner, visibility) in enumerate(
+            [(user, "private"), (user, "public"), (admin, "private")]
+        ):
+            db.session.add(Outfit(owner_id=owner.id, name=f"Look {n}", visibility=visibility))
         db.session.commit()
     email = admin.email if request.param == "admin" else user.email
 
