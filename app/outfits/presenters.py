@@ -10,58 +10,92 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, String, cast, func, select
+from sqlalchemy import Row, String, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.outfits.models import Outfit, OutfitItem, OutfitRecord
 from app.web.fields import rfc3339
 
 _outfits, _items = Outfit.__table__.c, OutfitItem.__table__.c
 
-# Every item of the outfit as "position:clothing_id" pairs joined by commas, in one
-# correlated subquery (group_concat on SQLite, string_agg on PostgreSQL). Aggregates keep no
-# order on either, so the positions travel along and Python sorts them (items_of).
-ITEM_PAIRS = (
-    select(
-        func.aggregate_strings(
-            cast(_items.position, String) + ":" + cast(_items.clothing_id, String), ","
-        )
+
+class ItemPairs(FunctionElement[str]):
+    """Every item of the outfit as "position:clothing_id" pairs joined by commas.
+
+    group_concat on SQLite, string_agg on PostgreSQL; written out per dialect so the
+    separators are SQL literals, not bound parameters (SQLAlchemy's aggregate_strings
+    renders its separator anew on every execution). Aggregates keep no promised order on
+    SQLite, so the positions travel along (items_of).
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(ItemPairs)  # SQLite, and str() of a statement
+def _pairs_on_sqlite(_element: ItemPairs, compiler: Any, **kw: Any) -> str:
+    position, clothing_id = (
+        compiler.process(c, **kw) for c in (_items.position, _items.clothing_id)
     )
-    .where(_items.outfit_id == _outfits.id)
-    .scalar_subquery()
-    .label("items")
+    return f"group_concat({position} || ':' || {clothing_id}, ',')"
+
+
+@compiles(ItemPairs, "postgresql")
+def _pairs_on_postgresql(_element: ItemPairs, compiler: Any, **kw: Any) -> str:
+    position, clothing_id = (
+        compiler.process(c, **kw) for c in (_items.position, _items.clothing_id)
+    )
+    return f"string_agg({position} || ':' || {clothing_id}, ',' ORDER BY {position})"
+
+
+# One correlated subquery per outfit, in the same statement as the outfit's columns.
+ITEM_PAIRS = (
+    select(ItemPairs()).where(_items.outfit_id == _outfits.id).scalar_subquery().label("items")
 )
 
 # What a read of an outfit selects: its columns, in declared order, then ITEM_PAIRS.
 OUTFIT_COLUMNS = (*Outfit.__table__.columns, ITEM_PAIRS)
 
 
-def items_of(pairs: str | None) -> tuple[int, ...]:
-    """The clothing ids of ITEM_PAIRS' text, in position order."""
+def items_of(pairs: str | None) -> list[int]:
+    """The clothing ids of ITEM_PAIRS' text, in position order.
+
+    The database usually hands the pairs over in position order already (it reads them
+    from the primary key's index), so the numbers are only sorted when they are not.
+    """
     if not pairs:
-        return ()
-    positioned = sorted(tuple(map(int, pair.split(":"))) for pair in pairs.split(","))
-    return tuple(clothing_id for _position, clothing_id in positioned)
+        return []
+    numbers = list(map(int, pairs.replace(":", ",").split(",")))
+    positions, ids = numbers[0::2], numbers[1::2]
+    if positions == sorted(positions):
+        return ids
+    return [clothing_id for _position, clothing_id in sorted(zip(positions, ids, strict=True))]
 
 
 def record_of(row: Row[Any] | Any) -> OutfitRecord:
     """A row of OUTFIT_COLUMNS as an OutfitRecord."""
     id_, owner_id, name, note, visibility, created, updated, pairs = tuple(row)[:8]
-    return OutfitRecord(id_, owner_id, name, note, visibility, created, updated, items_of(pairs))
+    items = tuple(items_of(pairs))
+    return OutfitRecord(id_, owner_id, name, note, visibility, created, updated, items)
 
 
 def outfit_json(outfit: OutfitRecord | Row[Any]) -> dict[str, Any]:
-    """The same dict as OutfitSchema().dump(outfit)."""
-    if not isinstance(outfit, OutfitRecord):
-        outfit = record_of(outfit)
+    """The same dict as OutfitSchema().dump(outfit), for an OutfitRecord or a row of
+    OUTFIT_COLUMNS (whose items are still ITEM_PAIRS' text).
+
+    Fast path [positional-rows]: see docs/performance.md. Both unpack by position.
+    """
+    id_, owner_id, name, note, visibility, created, updated, items = outfit  # type: ignore[misc]
     return {
-        "id": outfit.id,
-        "owner_id": outfit.owner_id,
-        "name": outfit.name,
-        "note": outfit.note,
-        "visibility": outfit.visibility,
-        "items": list(outfit.items),
-        "created_at": rfc3339(outfit.created_at),
-        "updated_at": rfc3339(outfit.updated_at),
+        "id": id_,
+        "owner_id": owner_id,
+        "name": name,
+        "note": note,
+        "visibility": visibility,
+        "items": list(items) if isinstance(items, tuple) else items_of(items),
+        "created_at": rfc3339(created),
+        "updated_at": rfc3339(updated),
     }
 
 
