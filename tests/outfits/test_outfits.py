@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.identity.events import account_closed
 from app.outfits.models import Outfit, OutfitItem
-from app.outfits.presenters import outfit_json
-from app.outfits.queries import get_outfit
-from app.outfits.schemas import OutfitSchema
+from app.outfits.presenters import outfit_json, outfit_page_json, record_of
+from app.outfits.queries import list_own
+from app.outfits.schemas import OutfitPageSchema
+from app.pagination import PageRequest
 from app.security.authentication import Principal
 from app.users.routes import user_detail_json
 from app.users.schemas import UserDetailSchema
@@ -221,13 +222,22 @@ def test_an_admins_moderation_is_audited_and_an_owners_delete_is_not(
 def test_presenters_write_what_the_schemas_dump(
     app, client, user, user_headers, admin_headers, items
 ):
-    outfit = create_outfit(client, user_headers, items=items, note=None)
+    create_outfit(client, user_headers, items=items[::-1], note=None)
+    create_outfit(client, user_headers, items=[], visibility="public")
+    principal = Principal(user_id=user.id, session_id=0, role="user", claims=None)  # type: ignore[arg-type]
     with app.app_context():
-        principal = Principal(user_id=user.id, session_id=0, role="user", claims=None)  # type: ignore[arg-type]
-        record = get_outfit(principal, outfit["id"])
-        assert outfit_json(record) == OutfitSchema().dump(record._asdict())
+        page = list_own(principal, page=PageRequest(scope="outfits", sort="id"))
+        records = [record_of(row) for row in page["items"]]
+        dumped = OutfitPageSchema().dump(
+            {"items": [r._asdict() for r in records], "next_cursor": None}
+        )
+        assert outfit_page_json(page) == dumped
+        assert [outfit_json(record) for record in records] == dumped["items"]
+        assert records[0].items == tuple(items[::-1])
+    served = client.get("/outfits", headers=user_headers).get_json()
+    assert served == dumped
     detail = client.get(f"/users/{user.id}", headers=admin_headers).get_json()
-    row = (*(detail[k] for k in ("id", "email", "name", "role", "is_active")), user.created_at, 1)
+    row = (*(detail[k] for k in ("id", "email", "name", "role", "is_active")), user.created_at, 2)
     assert user_detail_json(row) == UserDetailSchema().dump(
         {**detail, "created_at": user.created_at}
     )
