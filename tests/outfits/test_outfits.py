@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Delete, Insert, Update, event, func, select, text, update
 
+from app.database import utcnow
 from app.extensions import db
 from app.identity.events import account_closed
 from app.outfits.models import Outfit, OutfitItem
@@ -255,3 +256,83 @@ def test_the_openapi_document_names_each_operations_object_rule(client):
     assert "ETag" in by_id["get"]["responses"]["200"]["headers"]
     assert "Location" in paths["/outfits"]["post"]["responses"]["201"]["headers"]
     assert any(p["name"] == "If-Match" for p in by_id["delete"]["parameters"])
+
+
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_a_write_racing_another_one_never_loses_it(app, client, user_headers, method):
+    """Another connection commits between this request's read and its UPDATE or DELETE."""
+    outfit = create_outfit(client, user_headers)
+    path = f"/outfits/{outfit['id']}"
+    etag = client.get(path, headers=user_headers).headers["ETag"]
+    races = []
+
+    def concurrent_write(_conn, clause, *_args) -> None:
+        if isinstance(clause, Update | Delete) and clause.table is Outfit.__table__ and not races:
+            races.append(True)
+            with db.engine.connect() as other:
+                table = Outfit.__table__
+                other.execute(
+                    update(table)
+                    .where(table.c.id == outfit["id"])
+                    .values(note="theirs", updated_at=utcnow())
+                )
+                other.commit()
+
+    def write(headers: dict):
+        if method == "patch":
+            return client.patch(path, json={"name": "Mine"}, headers=headers)
+        return client.delete(path, headers=headers)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_execute", concurrent_write)
+    try:
+        assert_problem(write({**user_headers, "If-Match": etag}), 412, "precondition_failed")
+        assert client.get(path, headers=user_headers).get_json()["name"] == outfit["name"]
+        races.clear()
+        assert write(user_headers).status_code in (200, 204)  # applied to the new version
+    finally:
+        event.remove(engine, "before_execute", concurrent_write)
+    after = client.get(path, headers=user_headers)
+    if method == "patch":
+        assert (after.get_json()["name"], after.get_json()["note"]) == ("Mine", "theirs")
+    else:
+        assert_problem(after, 404, "not_found")
+
+
+@pytest.mark.parametrize("method", ["post", "put"])
+def test_an_item_deleted_while_the_outfit_is_written_is_422_and_nothing_is_stored(
+    app, client, user_headers, items, method
+):
+    """The catalogue item goes between the existence check and the INSERT of the items.
+
+    PostgreSQL only: on SQLite the race cannot happen (the write already holds the database's
+    single write lock when it checks the items, so the delete waits for it).
+    """
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's single writer serialises the delete after this write")
+    outfit = create_outfit(client, user_headers, items=items[:1])
+    before = outfit_rows(app)
+    deleted = []
+
+    def concurrent_delete(_conn, clause, *_args) -> None:
+        if isinstance(clause, Insert) and clause.table is OutfitItem.__table__ and not deleted:
+            deleted.append(True)
+            with db.engine.connect() as other:
+                other.execute(text("DELETE FROM clothes WHERE id = :id"), {"id": items[2]})
+                other.commit()
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_execute", concurrent_delete)
+    try:
+        body = {"name": "Late", "items": [items[1], items[2]]}
+        if method == "post":
+            response = client.post("/outfits", json=body, headers=user_headers)
+        else:
+            response = client.put(f"/outfits/{outfit['id']}", json=body, headers=user_headers)
+    finally:
+        event.remove(engine, "before_execute", concurrent_delete)
+    assert "items" in assert_problem(response, 422, "validation_error")["errors"]
+    assert outfit_rows(app) == (before[0], before[1])
+    assert client.get(f"/outfits/{outfit['id']}", headers=user_headers).get_json() == outfit
