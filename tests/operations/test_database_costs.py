@@ -79,6 +79,16 @@ def test_outfit_reads_are_authentication_plus_one_query(app, client, tokens, out
     assert seen == [*authentication_statements(app), "SELECT"]
 
 
+def test_an_admins_view_of_a_user_counts_outfits_in_the_same_statement(
+    app, client, admin_headers, tokens, outfits
+):
+    user_id = claims_of(tokens["access_token"])["sub"]
+    with statements(app) as seen:
+        response = client.get(f"/users/{user_id}", headers=admin_headers)
+    assert response.get_json()["outfit_count"] == 20
+    assert seen == [*authentication_statements(app), "SELECT"]
+
+
 @contextmanager
 def pool_traffic(app) -> Iterator[list[str]]:
     """Records "checkout" and "checkin" for each connection taken from or given back to the pool."""

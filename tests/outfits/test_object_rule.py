@@ -81,6 +81,22 @@ def test_each_caller_gets_what_the_rule_says(client, headers, item, operation, c
         assert after.get_json() == outfit  # a refused write changed nothing
 
 
+@pytest.mark.parametrize(
+    ("caller", "status"),
+    [("anonymous", 401), ("deactivated", 401), ("other", 200), ("admin", 200)],
+)
+@pytest.mark.parametrize(
+    ("method", "path"), [("get", "/outfits"), ("get", "/outfits/public"), ("post", "/outfits")]
+)
+def test_lists_and_create_are_for_any_active_user(client, headers, caller, status, method, path):
+    body = {"json": {"name": "Mine"}} if method == "post" else {}
+    response = getattr(client, method)(path, headers=headers[caller], **body)
+    if status == 401:
+        assert response.status_code == 401
+    else:
+        assert response.status_code == (201 if method == "post" else 200), response.get_json()
+
+
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_an_id_that_does_not_exist(client, headers, operation, caller):
