@@ -20,7 +20,7 @@ from app.security.authentication import Principal
 from app.security.object_rules import OwnerScopes, ScopedListing, scope_parameters
 
 _outfits = Outfit.__table__.c
-SCOPES = OwnerScopes(Outfit.__table__)
+SCOPES = OwnerScopes(Outfit.__table__, "outfit")
 NOT_FOUND = "No outfit has this id."
 
 # GET /outfits/{id}: the outfit, if the caller may see it.

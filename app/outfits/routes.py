@@ -27,7 +27,6 @@ from app.outfits.schemas import (
 )
 from app.security.authentication import current_principal
 from app.security.authorization import authenticated
-from app.security.object_rules import OUTFIT_RULE
 from app.web.blueprint import Blueprint
 from app.web.openapi_headers import ETAG, IF_MATCH, LOCATION
 
@@ -36,7 +35,7 @@ Answer = tuple[OutfitRecord, int, dict[str, str]]
 
 
 def rule(action: str) -> dict[str, str]:
-    return {"x-object-rule": OUTFIT_RULE.describe(action)}
+    return {"x-object-rule": queries.SCOPES.describe(action)}
 
 
 def etag_header(outfit: OutfitRecord) -> dict[str, str]:

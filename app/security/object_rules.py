@@ -20,14 +20,15 @@ not exist, so ids reveal nothing. A visible row outside `editable_by` or `deleta
 `Scope.apply` adds its condition and names itself in the statement's execution options (a
 test checks that every statement reading such a table carries one). The conditions read the
 caller from two bound parameters, `scope_parameters(principal)`, so each statement is built
-once for every caller. `RULES` is what docs/roles.md and the OpenAPI `x-object-rule` show.
+once for every caller. `OwnerScopes.RULE` says the same in words: docs/roles.md shows it for
+every kind of owned row, and each operation names its part in `x-object-rule`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     BindParameter,
@@ -71,14 +72,28 @@ class Scope:
 
 @dataclass(frozen=True, eq=False)
 class OwnerScopes:
-    """The scopes of a table whose rows have an owner (`owner_id`) and a `visibility`."""
+    """The scopes of a table whose rows have an owner (`owner_id`) and a `visibility`.
+
+    `kind` names the rows in docs/roles.md and `x-object-rule` ("outfit"); building the
+    scopes registers them there.
+    """
 
     table: Table
+    kind: str
     visible_to: Scope = field(init=False)
     editable_by: Scope = field(init=False)
     deletable_by: Scope = field(init=False)
     owned_by: Scope = field(init=False)
     listed_publicly: Scope = field(init=False)
+
+    # The rule the scopes below implement, in words, by action.
+    RULE: ClassVar[dict[str, str]] = {
+        "read": "the owner; any active user if public and its owner active; an admin",
+        "write": "the owner only (an admin, or another user who can see it: 403)",
+        "delete": "the owner; an admin (moderation, audited)",
+        "list": "the caller's own; the public list: public ones of active owners",
+        "otherwise": "404 `not_found`, the same answer as for an id that does not exist",
+    }
 
     def __post_init__(self) -> None:
         columns = self.table.c
@@ -94,6 +109,7 @@ class OwnerScopes:
         }
         for name, condition in scopes.items():
             object.__setattr__(self, name, Scope(name, condition))
+        _registered[self.kind] = self
 
     def all(self) -> tuple[Scope, ...]:
         return (
@@ -103,6 +119,13 @@ class OwnerScopes:
             self.owned_by,
             self.listed_publicly,
         )
+
+    def describe(self, action: str) -> str:
+        """One action's part of the rule (an operation's `x-object-rule`)."""
+        return f"{self.kind} {action}: {self.RULE[action]}"
+
+
+_registered: dict[str, OwnerScopes] = {}
 
 
 class ScopedListing(Listing):
@@ -128,31 +151,6 @@ class ScopedListing(Listing):
         return self.scope.apply(super()._build(filter_names, sort, paged))
 
 
-@dataclass(frozen=True)
-class ObjectRule:
-    """Who may do what to one object of a kind, in words (docs/roles.md, `x-object-rule`)."""
-
-    kind: str
-    actions: tuple[tuple[str, str], ...]
-
-    def describe(self, action: str) -> str:
-        return f"{self.kind} {action}: {dict(self.actions)[action]}"
-
-
-OUTFIT_RULE = ObjectRule(
-    "outfit",
-    (
-        ("read", "the owner; any active user if public and its owner active; an admin"),
-        ("write", "the owner only (an admin or another user who can see it: 403)"),
-        ("delete", "the owner; an admin (moderation, audited)"),
-        ("list", "`GET /outfits`: the caller's own; `GET /outfits/public`: public outfits of "
-         "active owners"),
-        ("otherwise", "404 `not_found`, the same answer as for an id that does not exist"),
-    ),
-)  # fmt: skip
-RULES = (OUTFIT_RULE,)
-
-
 def render_object_rules() -> list[str]:
     """The object-rules section of docs/roles.md."""
     lines = [
@@ -165,6 +163,6 @@ def render_object_rules() -> list[str]:
         "| object | action | who |",
         "|---|---|---|",
     ]
-    for rule in RULES:
-        lines += [f"| {rule.kind} | {action} | {who} |" for action, who in rule.actions]
+    for kind, scopes in sorted(_registered.items()):
+        lines += [f"| {kind} | {action} | {who} |" for action, who in scopes.RULE.items()]
     return lines
