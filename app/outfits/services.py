@@ -76,6 +76,9 @@ def update_outfit(
     items = fields.pop("items", None)
     for _attempt in range(WRITE_ATTEMPTS):
         current = _read_for_write(principal, outfit_id, if_match, may="may_edit")
+        if not fields and items is None:  # PATCH {}: nothing to change, not even updated_at
+            db.session.rollback()
+            return current
         changed = current._replace(**fields, updated_at=utcnow())
         statement = SCOPES.editable_by.apply(
             update(Outfit.__table__)

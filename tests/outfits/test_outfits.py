@@ -134,6 +134,17 @@ def test_put_replaces_and_patch_changes_only_what_is_sent(client, user_headers, 
     assert client.get(path, headers=user_headers).headers["ETag"] == patched.headers["ETag"]
 
 
+def test_an_empty_patch_changes_nothing_but_is_still_checked(
+    client, user_headers, admin_headers, make_user
+):
+    outfit = create_outfit(client, user_headers)
+    path = f"/outfits/{outfit['id']}"
+    etag = client.get(path, headers=user_headers).headers["ETag"]
+    same = client.patch(path, json={}, headers={**user_headers, "If-Match": etag})
+    assert (same.status_code, same.get_json(), same.headers["ETag"]) == (200, outfit, etag)
+    assert_problem(client.patch(path, json={}, headers=admin_headers), 403, "forbidden")
+
+
 def test_if_match_guards_every_write(app, client, user_headers):
     outfit = create_outfit(client, user_headers)
     path = f"/outfits/{outfit['id']}"
