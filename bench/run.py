@@ -167,6 +167,8 @@ def main() -> int:  # a linear script: set up, measure, report
         "REGISTER_RATE_LIMIT": "1000000 per minute",
     }
     env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.db'}")
+    # Production refuses to start without a mail setting; the bench sends none.
+    env.setdefault("MAIL_URL", "disabled")
     has_catalogue = (
         "seed-demo"
         in subprocess.run(
