@@ -95,21 +95,6 @@ class MfaInvalid(Unauthenticated):
     code, title, challenge = "mfa_invalid", "Wrong one-time pin", BEARER_CHALLENGE
 
 
-class InvalidGrant(ApiError):
-    """400 from POST /auth/token for wrong credentials: a login's `invalid_credentials`, as
-    the OAuth 2 token endpoint answers it (RFC 6749 section 5.2: 400 `invalid_grant`)."""
-
-    status, code, title = 400, "invalid_credentials", "Invalid email or password"
-    members = {"error": "invalid_grant"}
-
-
-class GrantNeedsMfa(InvalidGrant):
-    """400 from POST /auth/token for a user with one-time pins on: the password grant has no
-    second step, so the client must use POST /auth/login."""
-
-    code, title = "mfa_required", "One-time pin required"
-
-
 class Forbidden(ApiError):
     status, code, title = 403, "forbidden", "Forbidden"
 
@@ -180,13 +165,6 @@ class EmailUnverified(ApiError):
     status, code, title = 403, "email_unverified", "Confirm your email address first"
 
 
-class EmailUnverifiedGrant(ApiError):
-    """POST /auth/token's form of EmailUnverified: RFC 6749 has no 403, so 400 `invalid_grant`."""
-
-    status, code, title = 400, "email_unverified", "Confirm your email address first"
-    members = {"error": "invalid_grant"}
-
-
 class SavedNotYetEverywhere(ServiceUnavailable):
     """503 for a change that IS committed, but that the session cache (Redis) did not take.
 
@@ -204,14 +182,3 @@ class ValidationFailed(ApiError):
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__("The request has invalid fields; see `errors` for what to fix.")
         self.errors = errors
-
-
-class InvalidTokenRequest(ValidationFailed):
-    """400 from POST /auth/token for a form it cannot take: `validation_error` with `errors`
-    as a 422 has, plus RFC 6749's `error` (`unsupported_grant_type` or `invalid_request`)."""
-
-    status = 400
-
-    def __init__(self, errors: dict[str, list[str]], *, oauth_error: str):
-        super().__init__(errors)
-        self.members = {"error": oauth_error}

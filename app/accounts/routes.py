@@ -35,6 +35,7 @@ from app.identity.presenters import user_json
 from app.identity.schemas import UserSchema
 from app.security.authentication import current_principal
 from app.security.authorization import authenticated, public
+from app.security.rate_limits import caller_key, password_check_limit, password_reset_limit
 from app.web.blueprint import Blueprint
 
 blp = Blueprint(
@@ -48,18 +49,6 @@ RESET_ACCEPTED = {
 
 def accepted(body: dict[str, str]) -> dict[str, str]:
     return body
-
-
-def reset_limit() -> str:
-    return str(current_app.config["PASSWORD_RESET_RATE_LIMIT"])
-
-
-def password_check_limit() -> str:
-    return str(current_app.config["PASSWORD_CHANGE_RATE_LIMIT"])
-
-
-def caller_key() -> str:
-    return f"user:{current_principal().user_id}"
 
 
 def reset_email_key() -> str:
@@ -89,7 +78,7 @@ class VerifyEmail(MethodView):
 class ResendVerification(MethodView):
     @authenticated
     @blp.doc(operationId="resendVerificationEmail")
-    @limiter.limit(reset_limit, key_func=caller_key)
+    @limiter.limit(password_reset_limit, key_func=caller_key)
     @blp.no_body
     @blp.response(202, AcceptedSchema, presenter=accepted)
     @blp.alt_response(204, description="The email is verified already; nothing is sent.")
@@ -105,8 +94,8 @@ class ResendVerification(MethodView):
 class PasswordReset(MethodView):
     @public
     @blp.doc(operationId="requestPasswordReset")
-    @limiter.limit(reset_limit, key_func=reset_email_key)
-    @limiter.limit(reset_limit)
+    @limiter.limit(password_reset_limit, key_func=reset_email_key)
+    @limiter.limit(password_reset_limit)
     @blp.arguments(PasswordResetRequestSchema)
     @blp.response(202, AcceptedSchema, presenter=accepted)
     @blp.raises(RateLimited, MailDisabled)

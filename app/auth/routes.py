@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from sqlalchemy import Row
 
-from app.auth import queries, services
+from app.auth import oauth, queries, services
+from app.auth.oauth import EmailUnverifiedGrant, GrantNeedsMfa, InvalidGrant, InvalidTokenRequest
 from app.auth.schemas import (
     LoginSchema,
     PasswordChangeSchema,
@@ -21,11 +22,7 @@ from app.auth.schemas import (
 from app.errors import (
     EmailTaken,
     EmailUnverified,
-    EmailUnverifiedGrant,
-    GrantNeedsMfa,
     InvalidCredentials,
-    InvalidGrant,
-    InvalidTokenRequest,
     MfaRequired,
     NotFound,
     RateLimited,
@@ -39,6 +36,13 @@ from app.identity.presenters import user_json
 from app.identity.schemas import UserSchema
 from app.security.authentication import current_principal
 from app.security.authorization import authenticated, public, refresh_token_required
+from app.security.rate_limits import (
+    LOGIN_SCOPE,
+    caller_key,
+    login_limit,
+    password_check_limit,
+    register_limit,
+)
 from app.security.tokens import TokenPair
 from app.web.blueprint import Blueprint
 
@@ -49,28 +53,6 @@ def client_info() -> services.ClientInfo:
     return services.ClientInfo(
         user_agent=request.headers.get("User-Agent", ""), ip=request.remote_addr or ""
     )
-
-
-def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-# POST /auth/login and POST /auth/token spend one LOGIN_RATE_LIMIT budget per address: the
-# token endpoint is the same login under OAuth's names, not a second allowance of guesses.
-LOGIN_SCOPE = "login"
-
-
-def register_limit() -> str:
-    return current_app.config["REGISTER_RATE_LIMIT"]
-
-
-def password_change_limit() -> str:
-    return current_app.config["PASSWORD_CHANGE_RATE_LIMIT"]
-
-
-def caller_key() -> str:
-    """The rate-limit key of the authenticated caller: one budget per user, on any address."""
-    return f"user:{current_principal().user_id}"
 
 
 @blp.route("/register")
@@ -117,7 +99,7 @@ class Token(MethodView):
     )
     def post(self, form: dict) -> TokenPair:
         """OAuth 2 password grant (Swagger UI's Authorize): a login from a form."""
-        return services.grant_password(
+        return oauth.grant_password(
             username=form["username"], password=form["password"], client=client_info()
         )
 
@@ -195,8 +177,8 @@ class Password(MethodView):
     # Every attempt counts, per user and per address: each costs an argon2 verification, and
     # a wrong `current_password` (403) or a right one with a bad new password (422) answers a
     # guess, so counting only one kind would leave the other as an unlimited oracle.
-    @limiter.limit(password_change_limit, key_func=caller_key)
-    @limiter.limit(password_change_limit)
+    @limiter.limit(password_check_limit, key_func=caller_key)
+    @limiter.limit(password_check_limit)
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
     @blp.raises(WrongPassword, RateLimited)

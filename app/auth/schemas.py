@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from app.errors import InvalidTokenRequest
+from app.auth.oauth import InvalidTokenRequest
 from app.identity.schemas import NAME_MAX, TokenPairSchema, email_field, password_field
 from app.web.fields import Text, UtcDateTime
 

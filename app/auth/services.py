@@ -6,7 +6,7 @@ queries.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -18,11 +18,7 @@ from app.auth import throttle
 from app.errors import (
     EmailTaken,
     EmailUnverified,
-    EmailUnverifiedGrant,
-    GrantNeedsMfa,
     InvalidCredentials,
-    InvalidGrant,
-    MfaRequired,
     NotFound,
     WrongPassword,
 )
@@ -107,27 +103,6 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
     db.session.commit()
     audit.record("login_succeeded", user_id=user.id, session_id=session.id, ip=client.ip)
     return issue_token_pair(user, session)
-
-
-def grant_password(*, username: str, password: str, client: ClientInfo) -> TokenPair:
-    """The OAuth 2 password grant: log_in under RFC 6749's names and error shape.
-
-    Raises InvalidGrant: where log_in raises InvalidCredentials (the same one verification,
-    throttle count and audit record happen first).
-    Raises GrantNeedsMfa: one-time pins are on; this grant has no second step.
-    Raises RateLimited: as log_in.
-    """
-    try:
-        pair = log_in(email=username, password=password, client=client)
-    except InvalidCredentials:
-        raise InvalidGrant() from None
-    except EmailUnverified as error:
-        raise EmailUnverifiedGrant(error.detail) from None
-    except MfaRequired:
-        raise GrantNeedsMfa(
-            "This account uses one-time pins: log in with POST /auth/login instead."
-        ) from None
-    return replace(pair, token_type="bearer")  # noqa: S106 - the scheme name, not a secret
 
 
 def refresh_tokens(principal: Principal, *, client: ClientInfo) -> TokenPair:

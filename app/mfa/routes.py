@@ -3,7 +3,7 @@ calls one service, returns."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 
 from app.errors import (
@@ -29,6 +29,7 @@ from app.mfa.schemas import (
 )
 from app.security.authentication import current_principal
 from app.security.authorization import authenticated, public
+from app.security.rate_limits import LOGIN_SCOPE, caller_key, login_limit, password_check_limit
 from app.security.tokens import TokenPair
 from app.web.blueprint import Blueprint
 
@@ -36,30 +37,13 @@ blp = Blueprint(
     "mfa", __name__, url_prefix="/auth", description="One-time pins (TOTP), recovery codes."
 )
 
-# The scope POST /auth/login and /auth/token count LOGIN_RATE_LIMIT in (app/auth/routes.py):
-# the second step spends the same budget per address, not an allowance of its own.
-LOGIN_SCOPE = "login"
-
-
-def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def proof_limit() -> str:
-    """Every route here that checks a password or a pin: as many tries as a password change."""
-    return current_app.config["PASSWORD_CHANGE_RATE_LIMIT"]
-
-
-def caller_key() -> str:
-    return f"user:{current_principal().user_id}"
-
 
 @blp.route("/mfa/totp")
 class Totp(MethodView):
     @authenticated
     @blp.doc(operationId="startTotpEnrolment")
-    @limiter.limit(proof_limit, key_func=caller_key)
-    @limiter.limit(proof_limit)
+    @limiter.limit(password_check_limit, key_func=caller_key)
+    @limiter.limit(password_check_limit)
     @blp.arguments(EnrolSchema)
     @blp.response(201, EnrolmentSchema)
     @blp.raises(WrongPassword, MfaAlreadyEnabled, RateLimited)
@@ -69,8 +53,8 @@ class Totp(MethodView):
 
     @authenticated
     @blp.doc(operationId="turnOffTotp")
-    @limiter.limit(proof_limit, key_func=caller_key)
-    @limiter.limit(proof_limit)
+    @limiter.limit(password_check_limit, key_func=caller_key)
+    @limiter.limit(password_check_limit)
     @blp.arguments(ProofSchema)
     @blp.response(204)
     @blp.raises(WrongPassword, MfaNotEnabled, MfaInvalid, RateLimited)
@@ -83,8 +67,8 @@ class Totp(MethodView):
 class TotpConfirm(MethodView):
     @authenticated
     @blp.doc(operationId="confirmTotpEnrolment")
-    @limiter.limit(proof_limit, key_func=caller_key)
-    @limiter.limit(proof_limit)
+    @limiter.limit(password_check_limit, key_func=caller_key)
+    @limiter.limit(password_check_limit)
     @blp.arguments(ConfirmSchema)
     @blp.response(200, RecoveryCodesSchema)
     @blp.raises(MfaAlreadyEnabled, MfaNotPending, MfaInvalid, RateLimited)
@@ -97,8 +81,8 @@ class TotpConfirm(MethodView):
 class RecoveryCodes(MethodView):
     @authenticated
     @blp.doc(operationId="renewRecoveryCodes")
-    @limiter.limit(proof_limit, key_func=caller_key)
-    @limiter.limit(proof_limit)
+    @limiter.limit(password_check_limit, key_func=caller_key)
+    @limiter.limit(password_check_limit)
     @blp.arguments(ProofSchema)
     @blp.response(200, RecoveryCodesSchema)
     @blp.raises(WrongPassword, MfaNotEnabled, MfaInvalid, RateLimited)

@@ -21,4 +21,7 @@ Every file, in reading order:
 - mfa_challenges.py      the second step of a login: the mfa_token and its row.
 - object_rules.py        may the caller touch THIS object? The scopes every query of an
                          owned table (outfits) goes through: 404 for rows they may not see.
+- rate_limits.py         which setting limits each route that guesses at a secret, and whose
+                         budget it spends (per address, per user, the shared login scope).
+- pin_throttle.py        wrong pins per account, one budget for every door that takes a pin.
 """
