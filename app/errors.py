@@ -84,6 +84,12 @@ class Forbidden(ApiError):
     status, code, title = 403, "forbidden", "Forbidden"
 
 
+class CsrfFailed(ApiError):
+    """403: a request authenticated by cookie changes state without the matching X-CSRF-Token."""
+
+    status, code, title = 403, "csrf_failed", "CSRF token missing or wrong"
+
+
 class WrongPassword(ApiError):
     status, code, title = 403, "wrong_password", "Current password is wrong"
 

@@ -8,6 +8,8 @@ from app.errors import InvalidTokenRequest
 from app.identity.schemas import NAME_MAX, email_field, password_field
 from app.web.fields import Text, UtcDateTime
 
+TRANSPORTS = ("body", "cookie")
+
 
 class RegisterSchema(Schema):
     email = email_field()
@@ -20,6 +22,15 @@ class LoginSchema(Schema):
     # before that rule can still log in, and an unknown look-alike is a plain 401.
     email = email_field(refuse_mixed_scripts=False)
     password = password_field()
+    transport = fields.String(
+        load_default="body",
+        validate=validate.OneOf(TRANSPORTS),
+        metadata={
+            "description": '"body" (the default): the tokens in the answer, for API clients.'
+            ' "cookie": the tokens in HttpOnly cookies, for browsers; the answer holds the'
+            " CSRF token every POST, PUT, PATCH and DELETE must send as X-CSRF-Token."
+        },
+    )
 
 
 class TokenRequestSchema(Schema):
@@ -50,14 +61,49 @@ class PasswordChangeSchema(Schema):
     new_password = password_field(description="Same policy as at registration.")
 
 
-class TokenPairSchema(Schema):
+class BearerPairSchema(Schema):
+    """Both tokens in the body (the base of POST /auth/token's answer)."""
+
     access_token = fields.String(required=True)
     refresh_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
     expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})
 
 
-class TokenGrantSchema(TokenPairSchema):
+class TokenPairSchema(Schema):
+    """A login's or refresh's answer: the tokens in the body, or (cookie transport) in
+    cookies, the body then holding the CSRF token. Its name is the one generated clients know."""
+
+    access_token = fields.String(metadata={"description": 'With "transport": "body".'})
+    refresh_token = fields.String(metadata={"description": 'With "transport": "body".'})
+    token_type = fields.String(
+        required=True,
+        metadata={"example": "Bearer", "description": '"Bearer", or "cookie" (cookie transport).'},
+    )
+    expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})
+    csrf_token = fields.String(
+        metadata={"description": 'With "transport": "cookie": send it as X-CSRF-Token.'}
+    )
+
+
+class TokenInfoSchema(Schema):
+    """The verified claims of the caller's access token, under their JWT names."""
+
+    sub = fields.String(required=True, metadata={"description": "The user's id."})
+    sid = fields.Integer(required=True, metadata={"description": "The session's id."})
+    role = fields.String(required=True)
+    type = fields.String(required=True, metadata={"example": "access"})
+    jti = fields.String(required=True, metadata={"description": "The token's unique id."})
+    iat = fields.Integer(required=True, metadata={"description": "Issued at (Unix seconds)."})
+    exp = fields.Integer(required=True, metadata={"description": "Expires at (Unix seconds)."})
+    transport = fields.String(
+        required=True,
+        validate=validate.OneOf(["header", "cookie"]),
+        metadata={"description": "How this request carried the token."},
+    )
+
+
+class TokenGrantSchema(BearerPairSchema):
     """POST /auth/token's answer (RFC 6749 section 5.1)."""
 
     token_type = fields.String(required=True, validate=validate.OneOf(["bearer"]))
