@@ -6,6 +6,7 @@ import { explain } from "./explain.js";
 import * as auth from "./pages/auth.js";
 import * as catalogue from "./pages/catalogue.js";
 import * as account from "./pages/account.js";
+import * as outfits from "./pages/outfits.js";
 
 const PAGES = {
   "/login": auth.login,
@@ -13,6 +14,7 @@ const PAGES = {
   "/forgot": auth.forgot,
   "/catalogue": catalogue.list,
   "/item": catalogue.editor,
+  "/outfits": outfits.list,
   "/sessions": account.sessions,
   "/security": account.security,
   "/token": account.token,
@@ -40,7 +42,8 @@ async function loadMe() {
 
 function navigation(route) {
   const links = state.me
-    ? [["/catalogue", "Catalogue"], ["/sessions", "My sessions"], ["/security", "Security"],
+    ? [["/catalogue", "Catalogue"], ["/outfits", "My outfits"], ["/sessions", "My sessions"],
+       ["/security", "Security"],
        ["/token", "Inside the token"]]
     : [["/login", "Sign in"], ["/register", "Register"], ["/catalogue", "Catalogue"]];
   if (state.me?.role === "admin") links.splice(1, 0, ["/item/new", "New item"]);

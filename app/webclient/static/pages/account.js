@@ -35,7 +35,7 @@ export async function sessions(main, { go, refresh }) {
     h("tbody", {}, rows)), problems, endAll);
 }
 
-export async function security(main) {
+export async function security(main, { me, refresh }) {
   show(main, form("Change password", [
     field("Current password", "current_password", { type: "password", required: true, autocomplete: "current-password" }),
     field("New password", "new_password", { type: "password", required: true, autocomplete: "new-password" }),
@@ -43,6 +43,67 @@ export async function security(main) {
     await api("PUT", "/auth/password", { body: values });
     return "Password changed. Every other session of your account has ended; this one goes on.";
   }));
+  if (me && "mfa_enabled" in me) main.append(...(me.mfa_enabled ? pinsOn(refresh) : pinsOff()));
+}
+
+// A second factor: a secret shared with an authenticator app, which shows a new six-digit
+// pin every 30 seconds. Enrolling is two steps: the server makes the secret (shown as a QR
+// code), then one pin from the app proves the app has it, and pins are on.
+function pinsOff() {
+  const enrolment = h("div", { id: "enrolment" });
+  const start = form("One-time pins", [
+    h("p", {}, "A second factor: after your password, a pin from an authenticator app."),
+    field("Current password", "current_password", { type: "password", required: true, autocomplete: "current-password" }),
+  ], "Set up one-time pins", async (values) => {
+    const { data } = await api("POST", "/auth/mfa/totp", { body: values });
+    // The QR code is an SVG document; as an <img> it is a picture only (no script runs).
+    const qr = h("img", { id: "qr", alt: "QR code of the secret", width: 200, height: 200,
+      src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(data.qr_svg)}` });
+    show(enrolment, h("p", {}, "Scan this with your authenticator app, or type the secret:"),
+      qr, h("p", {}, h("code", { id: "secret" }, data.secret)),
+      form("Confirm", [field("Pin from the app", "code",
+        { required: true, autocomplete: "one-time-code", inputmode: "numeric" })],
+      "Turn pins on", async (pin) => {
+        const confirmed = await api("POST", "/auth/mfa/totp/confirm", { body: pin });
+        show(enrolment, recoveryCodes(confirmed.data.recovery_codes));
+        return null;
+      }));
+    return null;
+  });
+  return [...start, enrolment];
+}
+
+function recoveryCodes(codes) {
+  return h("div", { class: "ok", id: "recovery-codes" },
+    h("p", {}, "One-time pins are on. Keep these recovery codes somewhere safe: each works once, " +
+      "in place of a pin, if you lose your phone. They are shown only now."),
+    h("ul", {}, codes.map((code) => h("li", {}, h("code", {}, code)))));
+}
+
+function proofFields() {
+  return [
+    field("Current password", "current_password", { type: "password", required: true, autocomplete: "current-password" }),
+    field("Pin from the app (or a recovery code)", "code", { required: true, autocomplete: "one-time-code" }),
+  ];
+}
+
+function proof({ current_password, code }) {
+  return /^\d{6}$/.test(code) ? { current_password, code } : { current_password, recovery_code: code };
+}
+
+function pinsOn(refresh) {
+  const codes = h("div");
+  const renew = form("New recovery codes", proofFields(), "Make new codes", async (values) => {
+    const { data } = await api("POST", "/auth/mfa/recovery-codes", { body: proof(values) });
+    show(codes, recoveryCodes(data.recovery_codes));
+    return null;
+  });
+  const off = form("Turn one-time pins off", proofFields(), "Turn pins off", async (values) => {
+    await api("DELETE", "/auth/mfa/totp", { body: proof(values) });
+    await refresh();
+    return null;
+  });
+  return [h("p", { class: "ok" }, "One-time pins are on for your account."), ...renew, codes, ...off];
 }
 
 // The access token is in an HttpOnly cookie, which this page cannot read (that is the

@@ -27,8 +27,14 @@ export async function login(main, { go }) {
     field("Password", "password", { type: "password", required: true, autocomplete: "current-password" }),
   ], "Sign in", async (values) => {
     // "transport": "cookie": the tokens arrive as HttpOnly cookies, not in this answer.
-    const { data } = await api("POST", "/auth/login", { body: { ...values, transport: "cookie" } });
-    if (data.mfa_token) return secondStep(main, data.mfa_token, go);
+    try {
+      await api("POST", "/auth/login", { body: { ...values, transport: "cookie" } });
+    } catch (error) {
+      // Right password, one-time pins on: 401 mfa_required carries a short-lived mfa_token
+      // for the second step (no session exists yet).
+      if (error.problem?.code !== "mfa_required") throw error;
+      return secondStep(main, error.problem.mfa_token, go);
+    }
     go("/catalogue");
     return null;
   }), h("p", {}, h("a", { href: "/app/#/forgot" }, "Forgot your password?")));
