@@ -20,6 +20,7 @@ from tests.support.cookies import (
     set_cookies,
 )
 from tests.support.data import ITEM, PASSWORD
+from tests.support.database import sql_statements
 from tests.support.http import assert_problem, bearer
 from tests.support.openapi import operations
 
@@ -266,3 +267,22 @@ def test_a_stale_role_is_refused_the_same_way_by_cookie(jarless, user_cookies, u
     assert promoted.status_code == 200
     response = jarless.get("/auth/me", headers=user_cookies.access_cookies())
     assert_problem(response, 401, "token_stale")
+
+
+def test_the_cookie_costs_the_same_statements_and_a_forgery_costs_none(
+    app, jarless, user, login, user_cookies
+):
+    token = login(user)["access_token"]
+    for path in ("/auth/me", "/clothes?limit=20"):
+        jarless.get(path, headers=bearer(token))  # warm: the first use of a token fills caches
+        jarless.get(path, headers=user_cookies.access_cookies())
+        with sql_statements(app) as by_header:
+            assert jarless.get(path, headers=bearer(token)).status_code == 200
+        with sql_statements(app) as by_cookie:
+            assert jarless.get(path, headers=user_cookies.access_cookies()).status_code == 200
+        assert by_cookie == by_header, path
+    # The CSRF check runs before the session is looked up: a forged request reads nothing.
+    with sql_statements(app) as forged:
+        response = jarless.post("/auth/logout-all", headers=user_cookies.access_cookies())
+    assert_problem(response, 403, "csrf_failed")
+    assert forged == []
