@@ -93,6 +93,15 @@ def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     raise _refused(name, raw, f"one of {', '.join(choices)}")
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _raw(name)
+    if raw is None:
+        return default
+    if raw.lower() not in ("true", "false", "1", "0"):
+        raise _refused(name, raw, "true or false (or 1 or 0)")
+    return raw.lower() in ("true", "1")
+
+
 def _env_str(name: str, default: str, *, pattern: re.Pattern[str], allowed: str) -> str:
     raw = _raw(name)
     if raw is None:
@@ -125,10 +134,6 @@ def _env_rate_limit(name: str, default: str) -> str:
     if not valid:
         raise _refused(name, raw, "a rate such as '10 per minute' or '5/second;100/hour'")
     return raw
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    return _env_choice(name, "true" if default else "false", ("true", "false")) == "true"
 
 
 def _env_mail_url(name: str, default: str | None) -> str | None:
@@ -215,6 +220,7 @@ class Config:
     # `flask mail deliver --watch` does.
     MAIL_DELIVER_IN_PROCESS = False
     DEFAULT_LOG_FORMAT = "text"
+    DEFAULT_ADMIN_MFA_REQUIRED = False
 
     JWT_ALGORITHM = "HS256"
     JWT_DECODE_ALGORITHMS = ["HS256"]
@@ -296,6 +302,17 @@ class Config:
         self.PASSWORD_CHANGE_RATE_LIMIT = _env_rate_limit(
             "PASSWORD_CHANGE_RATE_LIMIT", "5 per 15 minutes"
         )
+        # Admin-only routes refuse (403 mfa_session_required) a session without a one-time pin.
+        self.ADMIN_MFA_REQUIRED = _env_bool("ADMIN_MFA_REQUIRED", self.DEFAULT_ADMIN_MFA_REQUIRED)
+        # The issuer an authenticator app shows next to the account (the otpauth:// URI).
+        self.MFA_ISSUER = _env_str(
+            "MFA_ISSUER",
+            "Wardrobe API",
+            pattern=re.compile(r"[A-Za-z0-9 ._-]{1,64}"),
+            allowed="1-64 of A-Za-z0-9, space, ._-",
+        )
+        # The key TOTP secrets are encrypted with is derived from this, or from SECRET_KEY.
+        self.MFA_ENCRYPTION_KEY = _raw("MFA_ENCRYPTION_KEY")
         self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0, low=0, high=5)
         self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 65_536, low=1, high=16_777_216)
         self.CORS_ORIGINS = _env_list(
@@ -359,6 +376,7 @@ class ProductionConfig(Config):
     AUTH_COOKIE_SECURE = True
     DEFAULT_LOG_FORMAT = "json"
     DEFAULT_MAIL_URL = None
+    DEFAULT_ADMIN_MFA_REQUIRED = True
 
     def read_mail_settings(self) -> None:
         """MAIL_URL must be set: an SMTP server, or `disabled` (the console would log tokens).
@@ -385,6 +403,8 @@ class ProductionConfig(Config):
             (f"JWT_PREVIOUS_SECRET_KEYS entry {number}", key)
             for number, key in enumerate(self.JWT_PREVIOUS_SECRET_KEYS, 1)
         ]
+        if mfa_key := _raw("MFA_ENCRYPTION_KEY"):  # optional; checked like the others if set
+            named.append(("MFA_ENCRYPTION_KEY", mfa_key))
         try:
             secret_keys.check_production_keys(named)
         except secret_keys.UnsafeKey as error:

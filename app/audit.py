@@ -42,6 +42,14 @@ AuditEvent = Literal[
     "email_changed",
     "profile_changed",
     "account_closed",
+    # one-time pins (TOTP)
+    "mfa_enrolment_started",
+    "mfa_enabled",
+    "mfa_disabled",
+    "mfa_challenge_issued",
+    "mfa_failed",
+    "recovery_codes_issued",
+    "mfa_reset",
     # user administration (the API, or the CLI with via="cli")
     "role_changed",
     "user_deactivated",

@@ -22,6 +22,7 @@ from app.clothes.services import seed_demo_items
 from app.errors import ServiceUnavailable, ValidationFailed
 from app.extensions import db
 from app.mail.commands import mail_group
+from app.security.mfa_challenges import prune_expired
 from app.security.route_policies import render_roles_table
 from app.security.sessions import prune_ended_sessions
 from app.users.services import create_or_promote_admin, find_user_by_email
@@ -137,7 +138,8 @@ MAX_RETENTION_DAYS = 36_500
 def prune_sessions_command(days: int | None) -> None:
     """Delete ended and expired sessions, keeping the last DAYS days; print how many.
 
-    A live session is never deleted. Run it daily (cron, a systemd timer).
+    A live session is never deleted. Also deletes the records of second-step login attempts
+    whose mfa_token has expired. Run it daily (cron, a systemd timer).
     """
     if days is None:
         days = current_app.config["SESSION_RETENTION_DAYS"]
@@ -147,6 +149,7 @@ def prune_sessions_command(days: int | None) -> None:
             )
     deleted = prune_ended_sessions(older_than_days=days)
     click.echo(f"Deleted {deleted} sessions that ended or expired more than {days} days ago.")
+    click.echo(f"Deleted {prune_expired()} expired second-step login attempts.")
 
 
 @click.command("seed-demo")

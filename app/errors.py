@@ -19,7 +19,7 @@ class ApiError(Exception):
     code = "bad_request"
     title = "Bad request"
     # Members the problem document carries besides the standard ones (e.g. OAuth's `error`).
-    members: dict[str, str] = {}
+    members: dict[str, Any] = {}
 
     def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None):
         super().__init__(detail or self.title)
@@ -72,12 +72,42 @@ class InvalidCredentials(Unauthenticated):
     code, title, challenge = "invalid_credentials", "Invalid email or password", BEARER_CHALLENGE
 
 
+class MfaRequired(Unauthenticated):
+    """401 from POST /auth/login for a right password of a user with one-time pins on: the
+    problem document carries the `mfa_token` for POST /auth/login/mfa, and no tokens."""
+
+    code, title, challenge = "mfa_required", "One-time pin required", BEARER_CHALLENGE
+
+    def __init__(self, mfa_token: str, methods: list[str]):
+        super().__init__("Send a one-time pin or a recovery code to POST /auth/login/mfa.")
+        self.members = {"mfa_token": mfa_token, "mfa_methods": methods}
+
+
+class MfaProofRequired(Unauthenticated):
+    """401 `mfa_required` where a mailed link or a password must come with a pin in the same
+    request (password reset, closing the account): no `mfa_token`, nothing to take to a
+    second step."""
+
+    code, title, challenge = "mfa_required", "One-time pin required", BEARER_CHALLENGE
+
+
+class MfaInvalid(Unauthenticated):
+    code, title, challenge = "mfa_invalid", "Wrong one-time pin", BEARER_CHALLENGE
+
+
 class InvalidGrant(ApiError):
     """400 from POST /auth/token for wrong credentials: a login's `invalid_credentials`, as
     the OAuth 2 token endpoint answers it (RFC 6749 section 5.2: 400 `invalid_grant`)."""
 
     status, code, title = 400, "invalid_credentials", "Invalid email or password"
     members = {"error": "invalid_grant"}
+
+
+class GrantNeedsMfa(InvalidGrant):
+    """400 from POST /auth/token for a user with one-time pins on: the password grant has no
+    second step, so the client must use POST /auth/login."""
+
+    code, title = "mfa_required", "One-time pin required"
 
 
 class Forbidden(ApiError):
@@ -90,6 +120,10 @@ class CsrfFailed(ApiError):
     status, code, title = 403, "csrf_failed", "CSRF token missing or wrong"
 
 
+class MfaSessionRequired(Forbidden):
+    code, title = "mfa_session_required", "A session opened with a one-time pin is required"
+
+
 class WrongPassword(ApiError):
     status, code, title = 403, "wrong_password", "Current password is wrong"
 
@@ -100,6 +134,18 @@ class NotFound(ApiError):
 
 class EmailTaken(ApiError):
     status, code, title = 409, "email_taken", "Email already registered"
+
+
+class MfaAlreadyEnabled(ApiError):
+    status, code, title = 409, "mfa_already_enabled", "One-time pins are on already"
+
+
+class MfaNotEnabled(ApiError):
+    status, code, title = 409, "mfa_not_enabled", "One-time pins are not on"
+
+
+class MfaNotPending(ApiError):
+    status, code, title = 409, "mfa_not_pending", "No enrolment awaits confirmation"
 
 
 class LastAdmin(ApiError):
@@ -145,10 +191,6 @@ class EmailUnverifiedGrant(ApiError):
 
     status, code, title = 400, "email_unverified", "Confirm your email address first"
     members = {"error": "invalid_grant"}
-
-
-class MfaRequired(Unauthenticated):
-    code, title, challenge = "mfa_required", "Second factor required", BEARER_CHALLENGE
 
 
 class SavedNotYetEverywhere(ServiceUnavailable):

@@ -44,7 +44,7 @@ def problem(
     *,
     errors: dict | None = None,
     headers: dict[str, str] | None = None,
-    members: dict[str, str] | None = None,
+    members: dict[str, Any] | None = None,
 ) -> Response:
     """Build an RFC 9457 problem response; the only place an error body is made."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "code": code}

@@ -46,8 +46,12 @@ class Target:
     connections: int = 4
     runs: list[dict] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)
+    threads: int | None = None  # wrk threads; default min(2, connections)
+    script: str | None = None  # a whole wrk script of its own (the two-step login)
 
     def lua(self) -> str:
+        if self.script is not None:
+            return self.script
         lines = [f'wrk.method = "{self.method}"']
         for name, value in self.headers.items():
             lines.append(f'wrk.headers["{name}"] = "{value}"')
@@ -120,7 +124,7 @@ def run_wrk(base: str, target: Target, seconds: int, workdir: Path) -> dict:
     script.write_text(target.lua())
     command = [
         "wrk",
-        f"-t{min(2, target.connections)}",
+        f"-t{target.threads or min(2, target.connections)}",
         f"-c{target.connections}",
         f"-d{seconds}s",
         "--timeout",
@@ -149,6 +153,9 @@ def main() -> int:  # a linear script: set up, measure, report
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--items", type=int, default=100_000, help="catalogue size")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--mfa-users", type=int, default=5000, help="users enrolled for the two-step login row"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make bench does it as root)")
@@ -230,12 +237,19 @@ def main() -> int:  # a linear script: set up, measure, report
             measure_deep_pages(base, auth, env, args.items, workdir) if has_catalogue else []
         )
         login.runs.append(run_wrk(base, login, max(args.seconds, 10), workdir))
+        two_step = measure_two_step_login(
+            env, args.mfa_users, base, max(args.seconds, 10), workdir, login
+        )
         peak_rss = [rss_mb(pid, "VmHWM") for pid in worker_pids(gunicorn.pid)]
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
 
-    failed = print_table(healthz, [*targets, login])
+    failed = print_table(healthz, [*targets, login, two_step])
+    print(
+        "(two-step login: logins/s; its ratio is to a one-step login run just before it with"
+        " the same wrk setup, 16 threads of one connection; the goal is >= 0.9)"
+    )
     print_cookie_ratio(targets)
     if deep_rows:
         deep_label = f"after row {args.items - 1000} p50 ms"
@@ -282,6 +296,36 @@ def print_cookie_ratio(targets: list[Target]) -> None:
         run["rps"] for run in bearer.runs
     )
     print(f"\nCookie / bearer GET /clothes?limit=20: {ratio:.2f} (target >= 0.95)")
+
+
+def measure_two_step_login(
+    env: dict[str, str], users: int, base: str, seconds: int, workdir: Path, login: Target
+) -> Target:
+    """POST /auth/login then /auth/login/mfa with a pin, for fresh enrolled users; its ratio
+    is to the one-step login run right before it with the same wrk setup."""
+    from two_step_logins import lua, prepare  # bench/ is this script's folder
+
+    connections = 16  # one per wrk thread: each thread alternates the two steps
+    one_step = Target(
+        "one-step login",
+        login.path,
+        login.headers,
+        login.method,
+        login.body,
+        connections=connections,
+        threads=connections,
+    )
+    baseline = run_wrk(base, one_step, seconds, workdir)
+    target = Target(
+        "two-step login (pwd, pin)",
+        "/auth/login",
+        connections=connections,
+        threads=connections,
+        script=lua(prepare(env, users, PASSWORD), PASSWORD, connections),
+    )
+    target.runs.append(run_wrk(base, target, seconds, workdir))
+    target.ratios.append(target.runs[0]["rps"] / baseline["rps"])
+    return target
 
 
 def print_table(healthz: Target, targets: list[Target]) -> bool:

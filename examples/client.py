@@ -2,7 +2,8 @@
 
 It shows what a well-behaved client of this API does:
 
-- logs in once and sends the access token as `Authorization: Bearer <token>`;
+- logs in once and sends the access token as `Authorization: Bearer <token>`; for an account
+  with one-time pins on, answers login's 401 `mfa_required` with a pin (the second step);
 - when a call fails with 401 `token_expired`, refreshes the token pair ONCE and repeats the
   call (any other 401, or a second `token_expired`, is the caller's problem: looping would
   hide a revoked session);
@@ -109,14 +110,38 @@ class WardrobeClient:
         body = {"email": email, "password": password, "name": name}
         return self.request("POST", "/auth/register", json=body, auth=False)
 
-    def login(self, email: str, password: str) -> Tokens:
+    def login(self, email: str, password: str, *, pin: Callable[[], str] | None = None) -> Tokens:
         """Open a session; later calls carry its access token.
 
-        Raises ApiError: `invalid_credentials` (401), or `rate_limited` (429) once the
-        bounded retries are used up.
+        For an account with one-time pins on, the password alone answers 401 `mfa_required`
+        with an `mfa_token`: given `pin` (a function that reads the authenticator's current
+        pin, asked only then), the second step is taken here; without it the ApiError is
+        raised, and its `problem["mfa_token"]` goes to `login_second_step`.
+        Raises ApiError: `invalid_credentials` (401), `mfa_required` (401, no `pin`),
+        `mfa_invalid` (401, a wrong pin), or `rate_limited` (429) once the bounded retries
+        are used up.
         """
         body = {"email": email, "password": password}
-        self.tokens = _tokens(self.request("POST", "/auth/login", json=body, auth=False))
+        try:
+            answer = self.request("POST", "/auth/login", json=body, auth=False)
+        except ApiError as error:
+            if error.code != "mfa_required" or pin is None:
+                raise
+            return self.login_second_step(error.problem["mfa_token"], code=pin())
+        self.tokens = _tokens(answer)
+        return self.tokens
+
+    def login_second_step(
+        self, mfa_token: str, *, code: str | None = None, recovery_code: str | None = None
+    ) -> Tokens:
+        """Finish a login with a pin (or a recovery code): POST /auth/login/mfa.
+
+        Raises ApiError: `mfa_invalid` (401: try another pin while the token lives, five
+        tries), `token_invalid` (401: the mfa_token is used, expired or dead; log in again).
+        """
+        proof = {"code": code} if recovery_code is None else {"recovery_code": recovery_code}
+        body = {"mfa_token": mfa_token, **proof}
+        self.tokens = _tokens(self.request("POST", "/auth/login/mfa", json=body, auth=False))
         return self.tokens
 
     def refresh(self) -> Tokens:

@@ -290,6 +290,8 @@ def server_env(
         "LOGIN_RATE_LIMIT": "100000 per minute",
         "REGISTER_RATE_LIMIT": "100000 per minute",
         "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per minute",
+        # The workload's admins log in with a password only (no one-time pins).
+        "ADMIN_MFA_REQUIRED": "false",
         "PASSWORD_CHANGE_RATE_LIMIT": "100000 per minute",
         "WEB_CONCURRENCY": str(args.workers),
         "GUNICORN_BIND": f"127.0.0.1:{port}",

@@ -183,8 +183,11 @@ def headers_for(make_user: Callable[..., User], login: Callable[..., dict]) -> C
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One gunicorn for the whole run, shared by the examples and the browser check."""
-    with run_live_server(tmp_path_factory.mktemp("live")) as server:
+    """One gunicorn for the whole run, shared by the examples, the generated client and the
+    browser check. They follow the README's walkthrough, where an admin signs in with a
+    password alone (ADMIN_MFA_REQUIRED off, as in development); the production default is
+    tested in-process (tests/security/test_mfa_policy.py)."""
+    with run_live_server(tmp_path_factory.mktemp("live"), ADMIN_MFA_REQUIRED="false") as server:
         yield server
 
 

@@ -24,7 +24,8 @@ from app.errors import (
     LastAdmin,
     LinkInvalid,
     MailDisabled,
-    MfaRequired,
+    MfaInvalid,
+    MfaProofRequired,
     RateLimited,
     WrongPassword,
 )
@@ -121,7 +122,7 @@ class PasswordResetConfirm(MethodView):
     @blp.doc(operationId="confirmPasswordReset")
     @blp.arguments(PasswordResetConfirmSchema)
     @blp.response(204)
-    @blp.raises(LinkInvalid, MfaRequired)
+    @blp.raises(LinkInvalid, MfaProofRequired, MfaInvalid, RateLimited)
     def post(self, body: dict) -> None:
         """Set a new password with a mailed reset link; every session of the account ends."""
         services.confirm_password_reset(**body)
@@ -143,7 +144,7 @@ class MyAccount(MethodView):
     @limiter.limit(password_check_limit)
     @blp.arguments(AccountCloseSchema)
     @blp.response(204)
-    @blp.raises(WrongPassword, MfaRequired, LastAdmin, RateLimited)
+    @blp.raises(WrongPassword, MfaProofRequired, MfaInvalid, LastAdmin, RateLimited)
     def delete(self, body: dict) -> None:
         """Close the caller's account: sessions end, personal data goes, the email is freed."""
         self_service.close_account(current_principal(), **body)

@@ -63,7 +63,7 @@ def close_account(principal: Principal, *, current_password: str, code: str | No
     whatever other features keep for the account goes in the same transaction
     (`account_closed` receivers).
     Raises WrongPassword: `current_password` does not match.
-    Raises MfaRequired: the account has a second factor and `code` is not right.
+    Raises MfaProofRequired, MfaInvalid: the account has one-time pins on and no right `code`.
     Raises LastAdmin: the caller is the last active admin.
     Raises SavedNotYetEverywhere: closed, but the session cache (Redis) did not take it.
     """

@@ -99,7 +99,7 @@ def confirm_password_reset(
     so a refused attempt can be corrected with the same link. The mailbox is proven too.
     Raises LinkInvalid: no usable reset link (see verify_email).
     Raises ValidationFailed: the new password breaks the policy.
-    Raises MfaRequired: the account has a second factor and no right code came with it.
+    Raises MfaProofRequired, MfaInvalid: one-time pins are on and no right pin came with it.
     Raises SavedNotYetEverywhere: saved, but the session cache (Redis) did not take it.
     """
     link, user = _user_of(links.find(token, links.PASSWORD_RESET))

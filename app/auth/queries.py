@@ -31,5 +31,6 @@ def token_info(principal: Principal) -> dict[str, Any]:
         "jti": claims.jti,
         "iat": claims.issued_at,
         "exp": claims.expires_at,
+        "amr": list(claims.amr),
         "transport": principal.transport,
     }

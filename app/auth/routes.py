@@ -1,6 +1,6 @@
 """/auth logins and tokens: each view declares its policy, validates, calls one service, returns.
 
-A login or refresh answers in the transport the client chose (`_answer`): the tokens in the
+A login or refresh answers in the transport the client chose (`cookies.answer`): the tokens in the
 body, or (`"transport": "cookie"`, for browsers) in HttpOnly cookies (app/security/cookies.py).
 The account's own routes (/me, /sessions, /password) are in account_routes.py.
 """
@@ -18,14 +18,17 @@ from app.auth.schemas import (
     RegisterSchema,
     TokenGrantSchema,
     TokenInfoSchema,
-    TokenPairSchema,
     TokenRequestSchema,
 )
 from app.errors import (
     EmailTaken,
+    EmailUnverified,
+    EmailUnverifiedGrant,
+    GrantNeedsMfa,
     InvalidCredentials,
     InvalidGrant,
     InvalidTokenRequest,
+    MfaRequired,
     RateLimited,
     RefreshReused,
     ServiceUnavailable,
@@ -33,18 +36,13 @@ from app.errors import (
 from app.extensions import limiter
 from app.identity.models import User
 from app.identity.presenters import user_json
-from app.identity.schemas import UserSchema
+from app.identity.schemas import TokenPairSchema, UserSchema
 from app.security import cookies
 from app.security.authentication import current_principal
 from app.security.authorization import authenticated, public, refresh_token_required
 from app.security.tokens import TokenPair
 
 __all__ = ["account_routes", "blp"]
-
-
-def _answer(pair: TokenPair, transport: str) -> TokenPair | dict[str, object]:
-    """The tokens in the body, or in cookies (the body then holds the CSRF token)."""
-    return cookies.deliver(pair) if transport == cookies.COOKIE_TRANSPORT else pair
 
 
 @blp.route("/register")
@@ -67,11 +65,11 @@ class Login(MethodView):
     @limiter.shared_limit(login_limit, scope=LOGIN_SCOPE)
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
-    @blp.raises(InvalidCredentials, RateLimited, ServiceUnavailable)
+    @blp.raises(InvalidCredentials, MfaRequired, EmailUnverified, RateLimited, ServiceUnavailable)
     def post(self, body: dict) -> Any:
-        """Exchange email and password for an access and a refresh token (or cookies)."""
+        """Exchange email and password for tokens or cookies (with pins on, an mfa_token)."""
         transport = body.pop("transport")
-        return _answer(services.log_in(**body, client=client_info()), transport)
+        return cookies.answer(services.log_in(**body, client=client_info()), transport)
 
 
 @blp.route("/token")
@@ -82,7 +80,14 @@ class Token(MethodView):
     @blp.arguments(TokenRequestSchema, location="form", error_status_code=400)
     @blp.response(200, TokenGrantSchema)
     # 400 `invalid_credentials` (OAuth's `invalid_grant`) or `validation_error` (a bad form).
-    @blp.raises(InvalidGrant, InvalidTokenRequest, RateLimited, ServiceUnavailable)
+    @blp.raises(
+        InvalidGrant,
+        GrantNeedsMfa,
+        EmailUnverifiedGrant,
+        InvalidTokenRequest,
+        RateLimited,
+        ServiceUnavailable,
+    )
     def post(self, form: dict) -> TokenPair:
         """OAuth 2 password grant (Swagger UI's Authorize): a login from a form."""
         return services.grant_password(
@@ -101,7 +106,7 @@ class Refresh(MethodView):
         """Trade the refresh token for a new pair (or new cookies); the old one dies."""
         principal = current_principal()
         pair = services.refresh_tokens(principal, client=client_info())
-        return _answer(pair, principal.transport)
+        return cookies.answer(pair, principal.transport)
 
 
 @blp.route("/logout")

@@ -5,10 +5,14 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.errors import InvalidTokenRequest
-from app.identity.schemas import NAME_MAX, email_field, password_field
+from app.identity.schemas import (
+    NAME_MAX,
+    BearerPairSchema,
+    email_field,
+    password_field,
+    transport_field,
+)
 from app.web.fields import Text, UtcDateTime
-
-TRANSPORTS = ("body", "cookie")
 
 
 class RegisterSchema(Schema):
@@ -22,15 +26,7 @@ class LoginSchema(Schema):
     # before that rule can still log in, and an unknown look-alike is a plain 401.
     email = email_field(refuse_mixed_scripts=False)
     password = password_field()
-    transport = fields.String(
-        load_default="body",
-        validate=validate.OneOf(TRANSPORTS),
-        metadata={
-            "description": '"body" (the default): the tokens in the answer, for API clients.'
-            ' "cookie": the tokens in HttpOnly cookies, for browsers; the answer holds the'
-            " CSRF token every POST, PUT, PATCH and DELETE must send as X-CSRF-Token."
-        },
-    )
+    transport = transport_field()
 
 
 class TokenRequestSchema(Schema):
@@ -61,31 +57,6 @@ class PasswordChangeSchema(Schema):
     new_password = password_field(description="Same policy as at registration.")
 
 
-class BearerPairSchema(Schema):
-    """Both tokens in the body (the base of POST /auth/token's answer)."""
-
-    access_token = fields.String(required=True)
-    refresh_token = fields.String(required=True)
-    token_type = fields.String(required=True, metadata={"example": "Bearer"})
-    expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})
-
-
-class TokenPairSchema(Schema):
-    """A login's or refresh's answer: the tokens in the body, or (cookie transport) in
-    cookies, the body then holding the CSRF token. Its name is the one generated clients know."""
-
-    access_token = fields.String(metadata={"description": 'With "transport": "body".'})
-    refresh_token = fields.String(metadata={"description": 'With "transport": "body".'})
-    token_type = fields.String(
-        required=True,
-        metadata={"example": "Bearer", "description": '"Bearer", or "cookie" (cookie transport).'},
-    )
-    expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})
-    csrf_token = fields.String(
-        metadata={"description": 'With "transport": "cookie": send it as X-CSRF-Token.'}
-    )
-
-
 class TokenInfoSchema(Schema):
     """The verified claims of the caller's access token, under their JWT names."""
 
@@ -96,6 +67,11 @@ class TokenInfoSchema(Schema):
     jti = fields.String(required=True, metadata={"description": "The token's unique id."})
     iat = fields.Integer(required=True, metadata={"description": "Issued at (Unix seconds)."})
     exp = fields.Integer(required=True, metadata={"description": "Expires at (Unix seconds)."})
+    amr = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": 'How the login was proven: ["pwd"] or ["pwd", "otp"].'},
+    )
     transport = fields.String(
         required=True,
         validate=validate.OneOf(["header", "cookie"]),
@@ -115,6 +91,10 @@ class SessionSchema(Schema):
     last_used_at = UtcDateTime()
     user_agent = fields.String()
     ip = fields.String()
+    amr = fields.List(
+        fields.String(validate=validate.OneOf(["pwd", "otp"])),
+        metadata={"description": 'How the login was proven (RFC 8176): ["pwd"] or ["pwd", "otp"].'},
+    )
     current = fields.Boolean()
 
 

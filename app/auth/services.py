@@ -19,8 +19,10 @@ from app.errors import (
     EmailTaken,
     EmailUnverified,
     EmailUnverifiedGrant,
+    GrantNeedsMfa,
     InvalidCredentials,
     InvalidGrant,
+    MfaRequired,
     NotFound,
     WrongPassword,
 )
@@ -30,7 +32,7 @@ from app.identity.mailing import queue_verification
 from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
 from app.mail.outbox import mail_enabled
-from app.security import sessions
+from app.security import mfa_challenges, second_factor, sessions
 from app.security.authentication import Principal
 from app.security.tokens import TokenPair, issue_token_pair
 
@@ -73,6 +75,8 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
     the email's failure budget (throttle.py).
 
     Raises RateLimited: the email's failure budget is spent (no password is verified then).
+    Raises MfaRequired: right password, but one-time pins are on: no session yet, only an
+    mfa_token for the second step (POST /auth/login/mfa), which verifies no password again.
     """
     throttle.check_account(email, client.ip)
     user = db.session.scalar(select(User).where(User.email == email))
@@ -92,6 +96,8 @@ def log_in(*, email: str, password: str, client: ClientInfo) -> TokenPair:
         raise EmailUnverified("Open the link we mailed you, or ask for a new one by logging in.")
     if verification.rehash:
         user.password_hash = passwords().hash(password)
+    if second_factor.has_totp(user):
+        mfa_challenges.require_second_step(user, ip=client.ip)  # commits the rehash too
     session = sessions.start_session(
         user,
         lifetime_seconds=current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
@@ -108,6 +114,7 @@ def grant_password(*, username: str, password: str, client: ClientInfo) -> Token
 
     Raises InvalidGrant: where log_in raises InvalidCredentials (the same one verification,
     throttle count and audit record happen first).
+    Raises GrantNeedsMfa: one-time pins are on; this grant has no second step.
     Raises RateLimited: as log_in.
     """
     try:
@@ -116,6 +123,10 @@ def grant_password(*, username: str, password: str, client: ClientInfo) -> Token
         raise InvalidGrant() from None
     except EmailUnverified as error:
         raise EmailUnverifiedGrant(error.detail) from None
+    except MfaRequired:
+        raise GrantNeedsMfa(
+            "This account uses one-time pins: log in with POST /auth/login instead."
+        ) from None
     return replace(pair, token_type="bearer")  # noqa: S106 - the scheme name, not a secret
 
 
@@ -153,6 +164,7 @@ def list_sessions(principal: Principal) -> list[dict[str, Any]]:
             "last_used_at": session.last_used_at,
             "user_agent": session.user_agent,
             "ip": session.ip,
+            "amr": session.amr.split(),
             "current": session.id == principal.session_id,
         }
         for session in sessions.live_sessions(principal.user_id)

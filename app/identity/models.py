@@ -40,6 +40,13 @@ class User(Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # One-time pins (TOTP, app/security/totp.py). The secret is encrypted (never the plain
+    # base32); while `totp_enabled` is false a stored secret is an enrolment awaiting its
+    # first code. `totp_last_step` is the last time step accepted: no code of it or older
+    # is accepted again.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -65,6 +72,9 @@ class AuthSession(Model):
     ip: Mapped[str] = mapped_column(String(45), default="")
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
+    # How the login proved who it was (RFC 8176 `amr` values, space-separated): "pwd" or
+    # "pwd otp". Tokens carry it as a list; refreshing keeps it.
+    amr: Mapped[str] = mapped_column(String(32), default="pwd", server_default="pwd")
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
@@ -91,4 +101,31 @@ class AccountLink(Model):
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(Model):
+    """One unused recovery code of a user: only its SHA-256, deleted when it is used."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+
+
+class MfaChallenge(Model):
+    """What happened to a second-step login attempt, named by its `mfa_token`'s `jti`.
+
+    Written only on a wrong pin (`failures`) or the successful step (`used_at`); the token's
+    own `exp` is its life, copied to `expires_at` for pruning (app/security/mfa_challenges.py).
+    """
+
+    __tablename__ = "mfa_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jti: Mapped[str] = mapped_column(String(36), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

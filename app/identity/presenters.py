@@ -26,6 +26,7 @@ USER_PUBLIC_COLUMNS = (
     User.is_active,
     User.email_verified,
     User.created_at,
+    User.totp_enabled,
 )
 
 # One user by id (GET /auth/me, GET /users/{id}): built once, read as plain columns.
@@ -42,9 +43,9 @@ def user_json(user: Row[Any] | User) -> dict[str, Any]:
     iterable, so its attributes are read instead.
     """
     try:
-        id_, email, name, role, is_active, verified, created_at = user  # type: ignore[misc]
+        id_, email, name, role, is_active, verified, created_at, mfa_enabled = user  # type: ignore[misc]
     except TypeError:
-        id_, email, name, role, is_active, verified, created_at = _user_values(user)
+        id_, email, name, role, is_active, verified, created_at, mfa_enabled = _user_values(user)
     return {
         "id": id_,
         "email": email,
@@ -53,6 +54,7 @@ def user_json(user: Row[Any] | User) -> dict[str, Any]:
         "is_active": is_active,
         "email_verified": verified,
         "created_at": rfc3339(created_at),
+        "mfa_enabled": mfa_enabled,
     }
 
 

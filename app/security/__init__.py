@@ -13,6 +13,12 @@ Every file, in reading order:
 - cache_invalidation.py  tells Redis what sessions.py changed: tombstones, forgotten users.
 - cache_retry.py         retries in the background the cache writes Redis did not take.
 - authorization.py       the policy every route declares: public, authenticated,
-                         roles_required, refresh_token_required.
+                         roles_required (optionally demanding a one-time pin session),
+                         refresh_token_required.
 - route_policies.py      reads the declared policies back: the start-up check, docs/roles.md.
+- second_factor.py       one-time pins as other features see them: is it on, check a pin or
+                         recovery code (verify_second_factor), turn it off.
+- totp.py                TOTP secrets (encrypted at rest) and pins, each accepted once.
+- recovery_codes.py      ten single-use codes, stored as SHA-256 digests.
+- mfa_challenges.py      the second step of a login: the mfa_token and its row.
 """

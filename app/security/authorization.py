@@ -6,12 +6,17 @@ before the body or query is read and before any lookup:
     @public                       anyone, no token
     @authenticated                any active user with a valid access token
     @roles_required("admin")      a valid access token of a user with one of these roles
-    @admin_required               the same as roles_required("admin")
+    @roles_required("admin", mfa=True)
+                                  ... whose session was opened with a one-time pin, when
+                                  ADMIN_MFA_REQUIRED is on (else 403 mfa_session_required)
+    @admin_required               roles_required("admin", mfa=True): every admin-only route
     @refresh_token_required       a valid refresh token (only POST /auth/refresh)
 
 Each decorator attaches its Policy to the view. route_policies.py reads them back: the app
 refuses to start if any route lacks one, and docs/roles.md is generated from them. The
-OpenAPI document shows them too (`security`, `x-required-roles`: app/web/openapi.py).
+OpenAPI document shows them too (`security`, `x-required-roles`, `x-requires-mfa`:
+app/web/openapi.py). How strongly the caller authenticated (the token's `amr`) is one more
+input of authorization: it costs nothing to read, being in the verified token.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from app.errors import ApiError, Forbidden
+from flask import current_app
+
+from app.errors import ApiError, Forbidden, MfaSessionRequired
 from app.security.authentication import (
     RAISES,
     RAISES_WHEN_DOWN,
@@ -35,17 +42,20 @@ from app.web.problem_docs import codes_of
 View = TypeVar("View", bound=Callable[..., Any])
 POLICY_ATTRIBUTE = "__wardrobe_policy__"
 UNSAFE_VIEW_NAMES = frozenset({"post", "put", "patch", "delete"})
+_WHEN_MFA = " (when ADMIN_MFA_REQUIRED is on)"
 
 
 @dataclass(frozen=True)
 class Policy:
     """Who may call a view: no token (`token is None`), or a token of a type and roles.
 
-    `roles` empty means any active user.
+    `roles` empty means any active user. `mfa`: with ADMIN_MFA_REQUIRED on, the token's
+    session must have been opened with a one-time pin (`otp` in its `amr`).
     """
 
     token: TokenType | None
     roles: tuple[str, ...] = ()
+    mfa: bool = False
 
     def requirement(self) -> str | None:
         """What a caller needs, as the OpenAPI description says it; None when public."""
@@ -58,7 +68,8 @@ class Policy:
             )
         if not self.roles:
             return "an access token of any active user"
-        return "an access token of " + " or ".join(_with_article(role) for role in self.roles)
+        who = "an access token of " + " or ".join(_with_article(role) for role in self.roles)
+        return f"{who}, signed in with a one-time pin{_WHEN_MFA}" if self.mfa else who
 
     def problem_codes(self, *, unsafe: bool = False) -> dict[int, list[str]]:
         """The problem codes this policy answers with, by status (for the OpenAPI document).
@@ -71,6 +82,8 @@ class Policy:
         errors: list[type[ApiError]] = [*RAISES[self.token], *RAISES_WHEN_DOWN]
         if self.roles:
             errors.append(Forbidden)
+        if self.mfa:
+            errors.append(MfaSessionRequired)
         if unsafe:
             errors.extend(RAISES_WHEN_UNSAFE)
         return codes_of(*errors)
@@ -80,7 +93,8 @@ class Policy:
             return "public"
         if self.token == REFRESH:
             return "refresh token"
-        return ", ".join(self.roles) if self.roles else "any active user"
+        who = ", ".join(self.roles) if self.roles else "any active user"
+        return f"{who}, in a one-time pin session if ADMIN_MFA_REQUIRED" if self.mfa else who
 
 
 def public(view: View) -> View:
@@ -93,14 +107,18 @@ def authenticated(view: View) -> View:
     return _guard(view, ACCESS)
 
 
-def roles_required(*roles: str) -> Callable[[View], View]:
-    """A valid access token of a user whose current role is one of `roles`, else 403."""
+def roles_required(*roles: str, mfa: bool = False) -> Callable[[View], View]:
+    """A valid access token of a user whose current role is one of `roles`, else 403.
+
+    With `mfa`, and ADMIN_MFA_REQUIRED on, also a session opened with a one-time pin, else
+    403 mfa_session_required (checked after the role: a non-admin still gets `forbidden`).
+    """
     if not roles:
         raise ValueError("roles_required needs at least one role; use @authenticated")
-    return lambda view: _guard(view, ACCESS, tuple(roles))
+    return lambda view: _guard(view, ACCESS, tuple(roles), mfa=mfa)
 
 
-admin_required = roles_required("admin")
+admin_required = roles_required("admin", mfa=True)
 
 
 def refresh_token_required(view: View) -> View:
@@ -108,7 +126,7 @@ def refresh_token_required(view: View) -> View:
     return _guard(view, REFRESH)
 
 
-def _guard(view: View, token: TokenType, roles: tuple[str, ...] = ()) -> View:
+def _guard(view: View, token: TokenType, roles: tuple[str, ...] = (), *, mfa: bool = False) -> View:
     """Wrap `view` so it runs only for a caller with a valid `token` and one of `roles`."""
 
     @wraps(view)
@@ -116,9 +134,13 @@ def _guard(view: View, token: TokenType, roles: tuple[str, ...] = ()) -> View:
         principal = authenticate(token)
         if roles and principal.role not in roles:
             raise Forbidden(f"This needs the role: {' or '.join(roles)}.")
+        if mfa and "otp" not in principal.claims.amr and current_app.config["ADMIN_MFA_REQUIRED"]:
+            raise MfaSessionRequired(
+                "Log in again with a one-time pin (POST /auth/login, then /auth/login/mfa)."
+            )
         return view(*args, **kwargs)
 
-    return _declare(cast(View, guarded), Policy(token, roles), view)
+    return _declare(cast(View, guarded), Policy(token, roles, mfa), view)
 
 
 def _declare(wrapper: View, policy: Policy, view: Callable[..., Any]) -> View:
@@ -129,6 +151,7 @@ def _declare(wrapper: View, policy: Policy, view: Callable[..., Any]) -> View:
         view,
         needs_token=policy.token is not None,
         roles=policy.roles,
+        requires_mfa=policy.mfa,
         # The password flow hands out access tokens: no use where a refresh token is due.
         password_flow=policy.token == ACCESS,
         requires=policy.requirement(),

@@ -74,6 +74,11 @@ def check_csrf(session_id: int) -> None:
         )
 
 
+def answer(pair: TokenPair, transport: str) -> TokenPair | dict[str, object]:
+    """A login's or refresh's answer: the pair itself, or (cookie transport) `deliver(pair)`."""
+    return deliver(pair) if transport == COOKIE_TRANSPORT else pair
+
+
 def deliver(pair: TokenPair) -> dict[str, object]:
     """The body of a cookie-transport answer; the tokens go into cookies on the response."""
     csrf = csrf_token_for(pair.session_id)

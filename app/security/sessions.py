@@ -4,12 +4,10 @@ A session is one row (AuthSession). Its `refresh_jti` names the only refresh tok
 still works; rotating swaps it with a compare-and-set, so of two concurrent refreshes with
 one token exactly one wins and the other is treated as reuse. Ending a session sets
 `revoked_at`, which every token of the session is checked against on every request.
-
 With REDIS_URL set, every change here writes the database first, then the cache
-(cache_invalidation.py). If Redis does not take it, the change stays committed and is
-retried in the background, and SavedNotYetEverywhere (503) is raised: other workers may
-serve the old state for up to SESSION_CACHE_TTL seconds. Repeating the request repairs the
-cache at once (revoke_sessions_where).
+(cache_invalidation.py). If Redis does not take it, the change stays committed, is retried
+in the background, and SavedNotYetEverywhere (503) is raised: other workers may serve the
+old state for up to SESSION_CACHE_TTL seconds; repeating the request repairs the cache.
 """
 
 from __future__ import annotations
@@ -29,13 +27,15 @@ from app.security import cache_invalidation
 from app.security.tokens import new_jti
 
 USER_AGENT_MAX = 255
-# How far the clocks of two app hosts may disagree: added to SESSION_CACHE_TTL when a retried
+# How far two app hosts' clocks may disagree: added to SESSION_CACHE_TTL when a retried
 # revocation looks for sessions whose cache entries may still say "live".
 CLOCK_MARGIN_SECONDS = 60
 
 
-def start_session(user: User, *, lifetime_seconds: int, user_agent: str, ip: str) -> AuthSession:
-    """Open a session for `user` (flushed, so it has an id; the caller commits)."""
+def start_session(
+    user: User, *, lifetime_seconds: int, user_agent: str, ip: str, amr: str = "pwd"
+) -> AuthSession:
+    """Open a session for `user` (`amr`: "pwd" or "pwd otp"), flushed; the caller commits."""
     now = utcnow()
     session = AuthSession(
         user=user,
@@ -45,6 +45,7 @@ def start_session(user: User, *, lifetime_seconds: int, user_agent: str, ip: str
         expires_at=now + dt.timedelta(seconds=lifetime_seconds),
         user_agent=user_agent[:USER_AGENT_MAX],
         ip=ip,
+        amr=amr,
     )
     db.session.add(session)
     db.session.flush()
@@ -156,11 +157,10 @@ def _tell_cache(change: Callable[..., None], *args: object) -> None:
 def prune_ended_sessions(*, older_than_days: int) -> int:
     """Delete the sessions that ended (revoked) or expired more than `older_than_days` ago.
 
-    Deleting a row never lets a token in: a token naming a session that does not exist is
-    refused (token_invalid), and session ids are never handed out again (AuthSession).
-    The cutoff is also at least one access-token lifetime (plus leeway) in the past, so every
-    access token of a pruned session has expired by its own `exp` as well. A live session is
-    never deleted, however old. Commits, audits the count, and returns it.
+    Deleting a row never lets a token in: a token naming a missing session is refused
+    (token_invalid), and session ids are never handed out again (AuthSession). The cutoff
+    is at least one access-token lifetime (plus leeway) ago, so their access tokens expired
+    by their own `exp` too. A live session is never deleted. Commits, audits, returns the count.
     """
     config = current_app.config
     margin = max(

@@ -36,6 +36,8 @@ MAX_TOKEN_LENGTH = 4096
 VERIFIED_TOKENS_REMEMBERED = 1024
 # Ids are 32-bit in PostgreSQL; a larger `sid` would overflow the lookup (a 500), not miss.
 MAX_ID = 2**31 - 1
+# RFC 8176 authentication methods a session can record: a password, and a one-time pin.
+AMR_VALUES = frozenset({"pwd", "otp"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ class Claims:
     jti: str
     issued_at: int
     expires_at: int
+    # How the session was authenticated (RFC 8176): ("pwd",) or ("pwd", "otp").
+    amr: tuple[str, ...] = ("pwd",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +80,13 @@ def issue_token_pair(user: User, session: AuthSession) -> TokenPair:
     session_end = int(session.expires_at.timestamp())
     access_exp = min(now + config["JWT_ACCESS_TOKEN_EXPIRES"], session_end)
     refresh_exp = min(now + config["JWT_REFRESH_TOKEN_EXPIRES"], session_end)
-    claims = {"role": user.role, "sid": session.id, "iat": now, "nbf": now}
+    claims = {
+        "role": user.role,
+        "sid": session.id,
+        "amr": session.amr.split(),
+        "iat": now,
+        "nbf": now,
+    }
     access = create_access_token(
         identity=str(user.id), additional_claims={**claims, "exp": access_exp}, expires_delta=False
     )
@@ -175,4 +185,13 @@ def _claims_from(payload: dict[str, Any]) -> Claims:
         jti=jti,
         issued_at=iat,
         expires_at=exp,
+        amr=_amr_from(payload),
     )
+
+
+def _amr_from(payload: dict[str, Any]) -> tuple[str, ...]:
+    """The token's `amr`; a token issued before sessions recorded it counts as a password."""
+    amr = payload.get("amr", ["pwd"])
+    if not (isinstance(amr, list) and amr and all(value in AMR_VALUES for value in amr)):
+        raise ValueError("amr is malformed")
+    return tuple(amr)

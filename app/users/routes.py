@@ -48,3 +48,15 @@ class UsersById(MethodView):
     def patch(self, body: dict, user_id: int) -> User:
         """Change a user's role, active flag or name; deactivation ends their sessions."""
         return services.update_user(user_id, **body)
+
+
+@blp.route("/<id:user_id>/mfa")
+class UserSecondFactor(MethodView):
+    @admin_required
+    @blp.doc(operationId="resetUserMfa")
+    @blp.no_body
+    @blp.response(204)
+    @blp.raises(NotFound)
+    def delete(self, user_id: int) -> None:
+        """Turn a user's one-time pins off (a lost authenticator); their sessions end."""
+        services.reset_second_factor(user_id)

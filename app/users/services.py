@@ -14,7 +14,7 @@ from app.extensions import db
 from app.identity.admins import check_another_admin_remains, is_active_admin, lock_active_admins
 from app.identity.models import User
 from app.identity.passwords import check_password_policy, passwords
-from app.security import sessions
+from app.security import second_factor, sessions
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -110,6 +110,20 @@ def update_user(
         raise
     _audit_user_change(user, old_role=old_role, was_active=was_active)
     return user
+
+
+def reset_second_factor(user_id: int) -> None:
+    """Turn a user's one-time pins off (lost authenticator and codes) and end their sessions.
+
+    Raises NotFound: no such user, or their one-time pins are not on.
+    Raises SavedNotYetEverywhere: committed, but the session cache did not take it.
+    """
+    user = db.session.get(User, user_id)
+    if user is None or not second_factor.has_totp(user):
+        raise NotFound("No user with this id has one-time pins on.")
+    second_factor.turn_off(user)
+    with audit.recorded("mfa_reset", user_id=user.id):
+        sessions.revoke_user_sessions(user.id, reason="mfa_reset")  # commits the row too
 
 
 def _audit_user_change(user: User, *, old_role: str, was_active: bool) -> None:

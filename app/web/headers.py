@@ -29,7 +29,7 @@ SECURITY_HEADERS = {
 }
 HSTS = "max-age=31536000; includeSubDomains"
 # Blueprints whose every response may carry a token or personal data.
-PERSONAL_BLUEPRINTS = frozenset({"auth", "accounts", "users"})
+PERSONAL_BLUEPRINTS = frozenset({"auth", "accounts", "mfa", "users"})
 CORS_REQUEST_HEADERS = [
     "Authorization",
     "Content-Type",

@@ -159,6 +159,7 @@ def document_security(
     *,
     needs_token: bool,
     roles: tuple[str, ...],
+    requires_mfa: bool = False,
     password_flow: bool = False,
     requires: str | None = None,
     problem_codes: dict[int, list[str]] | None = None,
@@ -166,10 +167,11 @@ def document_security(
     """Show a route's policy in its OpenAPI operation, on `wrapper` (the decorated `view`).
 
     A public route gets `security: []`; any other the bearer scheme (or, with
-    `password_flow`, the access token from the password flow instead) and
-    `x-required-roles`. `requires` (what the policy asks, as a sentence) opens the
-    description; `problem_codes` (the 401s and 403s the policy answers) join the
-    operation's `x-problem-codes` (app/web/problem_docs.py). Called once per view, at import.
+    `password_flow`, the access token from the password flow instead), `x-required-roles`,
+    and `x-requires-mfa` when it needs a session opened with a one-time pin. `requires` (what
+    the policy asks, as a sentence) opens the description; `problem_codes` (the 401s and 403s
+    the policy answers) join the operation's `x-problem-codes` (app/web/problem_docs.py).
+    Called once per view, at import.
     """
     wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))  # type: ignore[attr-defined]
     manual = wrapper._apidoc.setdefault("manual_doc", {})  # type: ignore[attr-defined]
@@ -181,5 +183,7 @@ def document_security(
             manual["security"].append({PASSWORD_FLOW_SCHEME: []})
             manual["security"].append({COOKIE_SCHEME: []})
         manual["x-required-roles"] = list(roles)
+        if requires_mfa:
+            manual["x-requires-mfa"] = True
     set_requirement(wrapper, requires)
     add_problem_codes(wrapper, problem_codes or {})

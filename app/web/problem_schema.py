@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 
 
 class ProblemSchema(Schema):
@@ -43,6 +43,18 @@ class ProblemSchema(Schema):
             "description": "POST /auth/token only: the OAuth 2 error (RFC 6749 section 5.2): "
             "`invalid_grant`, `invalid_request` or `unsupported_grant_type`."
         }
+    )
+    mfa_token = fields.String(
+        metadata={
+            "description": "`mfa_required` of POST /auth/login only: the token for "
+            "POST /auth/login/mfa (5 minutes)."
+        }
+    )
+    mfa_methods = fields.List(
+        fields.String(validate=validate.OneOf(["totp", "recovery_code"])),
+        metadata={
+            "description": '`mfa_required` of POST /auth/login only: ["totp", "recovery_code"].'
+        },
     )
 
 

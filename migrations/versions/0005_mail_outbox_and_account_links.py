@@ -5,7 +5,7 @@ account_links: the SHA-256 of each mailed link's token (verify email, reset pass
 email). users.email_verified: false for every existing account (no address was proven yet).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30 18:39:24.631711
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

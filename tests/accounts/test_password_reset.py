@@ -119,8 +119,9 @@ def test_a_deactivated_accounts_link_is_refused(app, client, user, admin_headers
     assert_problem(confirm(client, token), 400, "link_invalid")
 
 
-def test_second_factor_fields_are_accepted(app, client, user):
-    """No account has a second factor yet: the fields are taken and nothing else changes."""
+def test_second_factor_fields_are_ignored_without_one_time_pins(app, client, user):
+    """An account without one-time pins is asked for nothing more (tests/accounts/
+    test_second_factor_gates.py: accounts with them)."""
     ask(client, user.email)
     token = latest_token(app, user.email)
     assert confirm(client, token, code="123456", recovery_code="abcd-efgh").status_code == 204

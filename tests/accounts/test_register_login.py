@@ -81,8 +81,18 @@ def test_register_trims_and_lowercases_email(client):
     user = response.get_json()
     assert user["email"] == "ada@example.com"
     assert user["role"] == "user" and user["is_active"] is True and user["name"] == "Ada"
-    assert set(user) == {"id", "email", "name", "role", "is_active", "email_verified", "created_at"}
+    assert set(user) == {
+        "id",
+        "email",
+        "name",
+        "role",
+        "is_active",
+        "email_verified",
+        "created_at",
+        "mfa_enabled",
+    }
     assert user["email_verified"] is False
+    assert user["mfa_enabled"] is False
     assert user["created_at"].endswith("Z")
 
 

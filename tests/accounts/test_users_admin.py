@@ -47,7 +47,16 @@ def test_get_one_user_and_404(client, admin_headers, make_user):
     user = make_user(name="Ada", email="ada@example.com")
     body = client.get(f"/users/{user.id}", headers=admin_headers).get_json()
     assert body["email"] == "ada@example.com" and body["name"] == "Ada"
-    assert set(body) == {"id", "email", "name", "role", "is_active", "email_verified", "created_at"}
+    assert set(body) == {
+        "id",
+        "email",
+        "name",
+        "role",
+        "is_active",
+        "email_verified",
+        "created_at",
+        "mfa_enabled",
+    }
     assert_problem(client.get("/users/2147483647", headers=admin_headers), 404, "not_found")
     assert_problem(client.get("/users/0", headers=admin_headers), 404, "not_found")
     assert_problem(

@@ -14,12 +14,14 @@ import time
 import uuid
 from collections.abc import Iterator
 
+import pyotp
 import pytest
 import requests
 
 from examples.client import ApiError, WardrobeClient
 from tests.support.data import PASSWORD
 from tests.support.live_server import LiveServer, run_live_server
+from tests.support.mfa import clear_of_step_boundary
 from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
@@ -249,3 +251,33 @@ def test_client_gives_up_after_max_attempts(rate_limited_server: LiveServer) -> 
     assert error.value.retry_after is not None
     assert 1 <= error.value.retry_after <= MAX_RETRY_AFTER
     assert waits == []
+
+
+# -- one-time pins ---------------------------------------------------------------------------
+
+
+def test_client_takes_the_second_step_of_a_login_with_a_pin(live_server: LiveServer) -> None:
+    email = new_account(live_server)
+    with WardrobeClient(live_server.url) as client:
+        client.login(email, PASSWORD)
+        secret = client.request("POST", "/auth/mfa/totp", json={"current_password": PASSWORD})[
+            "secret"
+        ]
+        totp = pyotp.TOTP(secret)
+        clear_of_step_boundary()
+        step = int(time.time() // 30)
+        codes = client.request(
+            "POST", "/auth/mfa/totp/confirm", json={"code": totp.generate_otp(step - 1)}
+        )["recovery_codes"]
+        assert len(codes) == 10
+        with pytest.raises(ApiError) as refused:
+            client.login(email, PASSWORD)
+        assert refused.value.code == "mfa_required" and refused.value.problem["mfa_token"]
+        client.login(email, PASSWORD, pin=lambda: totp.generate_otp(step + 1))
+        assert client.me()["mfa_enabled"] is True
+        with pytest.raises(ApiError) as replayed:  # a pin works once
+            client.login(email, PASSWORD, pin=lambda: totp.generate_otp(step + 1))
+        assert replayed.value.code == "mfa_invalid"
+        token = refused.value.problem["mfa_token"]
+        client.login_second_step(token, recovery_code=codes[0])
+        assert client.me()["email"] == email

@@ -81,6 +81,18 @@ ACCOUNT_CALLS = [
     ("POST", "/auth/verify-email/resend", "access", None, 202),
     ("POST", "/auth/password-reset", "anyone", {"email": "admin@example.com"}, 202),
     ("POST", "/auth/password-reset/confirm", "anyone", {"token": "x", "new_password": "y"}, 400),
+    ("POST", "/auth/mfa/totp", "access", {"current_password": PASSWORD}, 201),
+    ("POST", "/auth/mfa/totp/confirm", "access", {"code": "123456"}, 409),
+    ("DELETE", "/auth/mfa/totp", "access", {"current_password": PASSWORD, "code": "123456"}, 409),
+    (
+        "POST",
+        "/auth/mfa/recovery-codes",
+        "access",
+        {"current_password": PASSWORD, "code": "123456"},
+        409,
+    ),
+    ("POST", "/auth/login/mfa", "anyone", {"mfa_token": "x", "code": "123456"}, 401),
+    ("DELETE", "/users/{uid}/mfa", "access", None, 404),
 ]
 
 
@@ -99,7 +111,7 @@ def test_every_account_response_is_no_store(
 def test_every_account_route_is_covered(app):
     covered = {(method, path.split("{")[0]) for method, path, *_ in ACCOUNT_CALLS}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] in {"auth", "accounts", "users"}:
+        if rule.endpoint.split(".")[0] in {"auth", "accounts", "mfa", "users"}:
             path = rule.rule.split("<")[0]
             assert {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}} <= covered, rule
 

@@ -71,10 +71,11 @@ def test_codes_come_from_the_policy_the_body_and_the_declarations(document):
     ops = {op["operationId"]: op["x-problem-codes"] for _, _, op in operations(document)}
     assert ops["liveness"] == {}
     assert "401" not in ops["register"]
-    assert ops["logIn"]["401"] == ["invalid_credentials"]
+    assert ops["logIn"]["401"] == ["invalid_credentials", "mfa_required"]
     assert ops["refreshTokens"]["401"][0] == "refresh_reused"
     assert "token_stale" in ops["getMe"]["401"]
-    assert "403" not in ops["getMe"] and ops["listUsers"]["403"] == ["forbidden"]
+    assert "403" not in ops["getMe"]
+    assert ops["listUsers"]["403"] == ["forbidden", "mfa_session_required"]
     # An unsafe method signed in by cookie can miss its CSRF token; a read cannot.
     assert ops["changePassword"]["403"] == ["csrf_failed", "wrong_password"]
     assert ops["logOut"]["403"] == ["csrf_failed"] and "403" not in ops["getTokenInfo"]
@@ -82,7 +83,12 @@ def test_codes_come_from_the_policy_the_body_and_the_declarations(document):
     assert ops["updateClothingItem"]["422"] == ["validation_error"]
     assert ops["listClothes"]["422"] == ["validation_error"]
     assert "415" not in ops["logOut"]  # no body: any Content-Type
-    assert ops["grantToken"]["400"] == ["invalid_credentials", "validation_error"]
+    assert ops["grantToken"]["400"] == [
+        "email_unverified",
+        "invalid_credentials",
+        "mfa_required",
+        "validation_error",
+    ]
     assert ops["updateUser"]["409"] == ["last_admin"]
 
 
@@ -164,7 +170,10 @@ def test_protected_operations_say_what_they_require_first(document):
         if path == "/auth/refresh":
             assert first.startswith("**Requires:** a refresh token"), first
         elif roles:
-            assert first == "**Requires:** an access token of an " + " or ".join(roles) + "."
+            who = "**Requires:** an access token of an " + " or ".join(roles)
+            if operation.get("x-requires-mfa"):
+                who += ", signed in with a one-time pin (when ADMIN_MFA_REQUIRED is on)"
+            assert first == who + ".", (method, path)
         else:
             assert first == "**Requires:** an access token of any active user.", (method, path)
 
@@ -173,7 +182,10 @@ def test_the_docstring_follows_the_requirement(document):
     patch = document["paths"]["/clothes/{item_id}"]["patch"]
     assert patch["x-required-roles"] == ["admin"]
     assert patch["summary"] == "Change some fields of an item. Honours If-Match."
-    assert patch["description"].startswith("**Requires:** an access token of an admin.\n\n")
+    assert patch["description"].startswith(
+        "**Requires:** an access token of an admin, signed in with a one-time pin (when "
+        "ADMIN_MFA_REQUIRED is on).\n\n"
+    )
 
 
 def test_the_recorder_names_what_is_missing_and_where(document):

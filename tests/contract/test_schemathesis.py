@@ -2,10 +2,11 @@
 
 The document is loaded in-process from the app (the WSGI transport; no server). Each
 generated request, valid and invalid alike, goes to a fresh app on the test's backend
-(SQLite, or PostgreSQL and Redis under `make test-pg`) holding two users and a few items,
-so ids 1-3 exist. Every response must be no 5xx and conform to the document: a documented
-status, content type and headers, a body matching its schema; invalid requests must be
-refused; auth must not be ignored; undocumented methods get 405 with `Allow`.
+(SQLite, or PostgreSQL and Redis under `make test-pg`) holding three users (the third with
+one-time pins on) and a few items, so ids 1-3 exist. Every response must be no 5xx and
+conform to the document: a documented status, content type and headers, a body matching
+its schema; invalid requests must be refused; auth must not be ignored; undocumented
+methods get 405 with `Allow`.
 
 Left out: `positive_data_acceptance`, which expects every schema-valid body to succeed.
 Rules a JSON Schema cannot state make some of those a correct 422: the password policy
@@ -32,6 +33,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from app import create_app
 from app.clothes.models import ClothingItem
 from app.extensions import db
+from app.identity.models import User
+from app.security import totp
 from tests.support.data import PASSWORD
 from tests.support.http import bearer
 from tests.support.settings import TEST_SECRETS
@@ -60,6 +63,11 @@ def caller(request, app: Flask, admin, user, make_user, client: FlaskClient) -> 
             db.session.add(
                 ClothingItem(name=f"Shirt {n}", category="tops", size="M", color="blue", price=10)
             )
+        # A third user with one-time pins on, so DELETE /users/{id}/mfa can succeed too.
+        pinned = User(email="pinned@example.com", password_hash="x", totp_enabled=True)
+        db.session.add(pinned)
+        db.session.flush()
+        pinned.totp_secret = totp.encrypt(totp.new_secret(), pinned.id)
         db.session.commit()
     email = admin.email if request.param == "admin" else user.email
 

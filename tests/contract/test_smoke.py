@@ -9,7 +9,16 @@ def test_register_login_me_refresh_logout(client, login):
     user = response.get_json()
     assert user["email"] == "ada@example.com"
     assert user["role"] == "user"
-    assert set(user) == {"id", "email", "name", "role", "is_active", "email_verified", "created_at"}
+    assert set(user) == {
+        "id",
+        "email",
+        "name",
+        "role",
+        "is_active",
+        "email_verified",
+        "created_at",
+        "mfa_enabled",
+    }
 
     tokens = login("ada@example.com", "a long passphrase")
     me = client.get("/auth/me", headers=bearer(tokens["access_token"]))

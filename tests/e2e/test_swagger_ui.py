@@ -108,7 +108,9 @@ def test_swagger_ui_logs_in_with_the_password_flow(
         operation.locator(".opblock-summary").click()
         # The policy's requirement opens the description; the problem codes follow it.
         description = operation.locator(".opblock-description-wrapper").inner_text()
-        assert description.startswith("Requires: an access token of an admin."), description
+        assert description.startswith("Requires: an access token of an admin, signed in"), (
+            description
+        )
         assert "403: forbidden" in description
 
         authorize(page, "passwordFlow", {"#oauth_username": email, "#oauth_password": PASSWORD})

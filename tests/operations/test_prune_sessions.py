@@ -72,7 +72,10 @@ def test_default_keeps_30_days_and_every_live_session(app, aged, caplog):
     caplog.set_level(logging.INFO, logger="wardrobe.audit")
     result = run_cli(app, "prune-sessions")
     assert result.exit_code == 0, result.output
-    assert result.output == "Deleted 3 sessions that ended or expired more than 30 days ago.\n"
+    assert result.output == (
+        "Deleted 3 sessions that ended or expired more than 30 days ago.\n"
+        "Deleted 0 expired second-step login attempts.\n"
+    )
     kept = {"live", "revoked_29_days_ago", "expired_29_days_ago"}
     assert remaining(app) == {aged[name] for name in kept}
     [event] = [r.audit for r in caplog.records if getattr(r, "audit", None)]

@@ -22,6 +22,13 @@ from tests.support.cookies import (
 from tests.support.data import ITEM, PASSWORD
 from tests.support.database import sql_statements
 from tests.support.http import assert_problem, bearer
+from tests.support.mfa import (
+    clear_of_step_boundary,
+    enrolled_user,
+    first_step,
+    forget_last_step,
+    pin,
+)
 from tests.support.openapi import operations
 
 UNSAFE = {"post", "put", "patch", "delete"}
@@ -248,6 +255,7 @@ def test_token_info_returns_the_verified_claims(jarless, user, login, transport)
     claims = response.get_json()
     assert claims["sub"] == str(user.id) and claims["role"] == "user"
     assert claims["type"] == "access" and claims["transport"] == transport
+    assert claims["amr"] == ["pwd"]
     assert claims["exp"] - claims["iat"] == 900 and claims["sid"] >= 1 and claims["jti"]
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -286,3 +294,30 @@ def test_the_cookie_costs_the_same_statements_and_a_forgery_costs_none(
         response = jarless.post("/auth/logout-all", headers=user_cookies.access_cookies())
     assert_problem(response, 403, "csrf_failed")
     assert forged == []
+
+
+def test_the_second_step_of_a_pin_login_sets_the_cookies(app, jarless, client, user):
+    enrolled = enrolled_user(client, user)
+    forget_last_step(app, user.id)
+    clear_of_step_boundary()
+    mfa_token = first_step(jarless, user.email)
+    response = jarless.post(
+        "/auth/login/mfa",
+        json={"mfa_token": mfa_token, "code": pin(enrolled.secret), "transport": "cookie"},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert set(response.get_json()) == {"token_type", "expires_in", "csrf_token"}
+    session = session_from(response)
+    info = jarless.get("/auth/token-info", headers=session.access_cookies()).get_json()
+    assert info["amr"] == ["pwd", "otp"] and info["transport"] == "cookie"
+    # A refresh through the cookies keeps how the login was proven.
+    refreshed = jarless.post("/auth/refresh", headers=session.with_csrf(session.refresh_cookies()))
+    rotated = session_from(refreshed)
+    again = jarless.get("/auth/token-info", headers=rotated.access_cookies()).get_json()
+    assert again["amr"] == ["pwd", "otp"]
+
+
+@pytest.mark.parametrize("app_overrides", [{"ADMIN_MFA_REQUIRED": True}])
+def test_an_admin_route_wants_a_pin_session_by_cookie_too(jarless, admin_cookies):
+    response = jarless.get("/users", headers=admin_cookies.access_cookies())
+    assert_problem(response, 403, "mfa_session_required")

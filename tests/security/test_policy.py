@@ -53,10 +53,17 @@ CONTRACT_OPERATIONS = {
     ("get", "/users"),
     ("get", "/users/{user_id}"),
     ("patch", "/users/{user_id}"),
+    ("post", "/auth/mfa/totp"),
+    ("post", "/auth/mfa/totp/confirm"),
+    ("delete", "/auth/mfa/totp"),
+    ("post", "/auth/mfa/recovery-codes"),
+    ("post", "/auth/login/mfa"),
+    ("delete", "/users/{user_id}/mfa"),
 }
 PUBLIC = {
     "/auth/register",
     "/auth/login",
+    "/auth/login/mfa",
     "/auth/token",
     "/auth/verify-email",
     "/auth/password-reset",
@@ -194,6 +201,7 @@ def test_openapi_document_exports_policies(app, client):
         assert operation["security"] == expected, (method, path)
         roles = policy.roles
         assert operation["x-required-roles"] == list(roles), (method, path)
+        assert operation.get("x-requires-mfa", False) is policy.mfa, (method, path)
         assert "401" in operation["responses"], (method, path)
         if roles:
             assert "403" in operation["responses"], (method, path)

@@ -199,7 +199,15 @@ def test_sessions_list(app, client, make_user, user, login):
     items = response.get_json()["items"]
     assert [item["id"] for item in items] == [second_sid, first_sid]  # newest first
     for item in items:
-        assert set(item) == {"id", "created_at", "last_used_at", "user_agent", "ip", "current"}
+        assert set(item) == {
+            "id",
+            "created_at",
+            "last_used_at",
+            "user_agent",
+            "ip",
+            "amr",
+            "current",
+        }
         for stamp in (item["created_at"], item["last_used_at"]):
             assert dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
     by_id = {item["id"]: item for item in items}

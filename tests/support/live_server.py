@@ -122,6 +122,10 @@ def _server_env(workdir: Path, overrides: dict[str, str]) -> dict[str, str]:
             "TRUSTED_PROXIES": "0",
             "MAX_CONTENT_LENGTH": "65536",
             "CORS_ORIGINS": "",
+            # Production's defaults: admin-only routes need a session opened with a pin.
+            "ADMIN_MFA_REQUIRED": "",
+            "MFA_ISSUER": "",
+            "MFA_ENCRYPTION_KEY": "",
             # Generous limits: tests share a server and must not trip over each other's logins.
             # A test about rate limiting starts its own server with a tight LOGIN_RATE_LIMIT.
             **GENEROUS_LIMITS,

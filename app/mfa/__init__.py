@@ -1,0 +1,1 @@
+"""One-time pins (TOTP): enrolment, the second step of a login, recovery codes."""
