@@ -54,6 +54,8 @@ AuditEvent = Literal[
     "role_changed",
     "user_deactivated",
     "user_activated",
+    # moderation: an admin deleted another user's outfit
+    "outfit_moderated",
     # the CLI only (via="cli")
     "admin_created",
     "password_set",

@@ -2,9 +2,9 @@
 
 It migrates a fresh database (SQLite in a temp folder unless DATABASE_URL is set), seeds the
 catalogue, starts `gunicorn wsgi:app` with the production config and 2 sync workers, takes
-tokens, then drives wrk against each endpoint, interleaved with /healthz in every round so
-each ratio compares measurements taken moments apart. Prints a table; exits non-zero when any
-request failed.
+tokens, adds 20 outfits of 10 items each (for GET /outfits), then drives wrk against each
+endpoint, interleaved with /healthz in every round so each ratio compares measurements taken
+moments apart. Prints a table; exits non-zero when any request failed.
 """
 
 from __future__ import annotations
@@ -88,6 +88,13 @@ def cookie_login(base: str, email: str) -> dict[str, str]:
         pairs = [header.split(";", 1)[0] for header in response.headers.get_all("Set-Cookie")]
     # The refresh cookie is scoped to /auth/refresh: a browser does not send it to /clothes.
     return {"Cookie": "; ".join(pair for pair in pairs if not pair.startswith("wardrobe_refresh"))}
+
+
+def seed_outfits(base: str, token: str, count: int = 20, size: int = 10) -> None:
+    """`count` outfits of the bench user, each of `size` catalogue items (ids 1 to `size`)."""
+    body = {"name": "Bench look", "visibility": "public", "items": list(range(1, size + 1))}
+    for _ in range(count):
+        http("POST", base + "/outfits", body, token)
 
 
 def flask(env: dict[str, str], *args: str) -> None:
@@ -210,6 +217,8 @@ def main() -> int:  # a linear script: set up, measure, report
         targets = [Target("GET /auth/me", "/auth/me", auth)]
         if has_catalogue:
             targets.append(Target("GET /clothes?limit=20", "/clothes?limit=20", auth))
+            seed_outfits(base, tokens["access_token"])
+            targets.append(Target("GET /outfits?limit=20", "/outfits?limit=20", auth))
             cookie = cookie_login(base, "bench-admin@example.com")
             targets.append(Target("GET /clothes (cookie)", "/clothes?limit=20", cookie))
         login = Target(

@@ -35,8 +35,8 @@ USER_BY_ID = select(*USER_PUBLIC_COLUMNS).where(User.id == bindparam("user_id"))
 _user_values = attrgetter(*(column.key for column in USER_PUBLIC_COLUMNS))
 
 
-def user_json(user: Row[Any] | User) -> dict[str, Any]:
-    """The same dict as UserSchema().dump(user), for a row of USER_PUBLIC_COLUMNS or a User.
+def user_json(user: Row[Any] | tuple[Any, ...] | User) -> dict[str, Any]:
+    """The same dict as UserSchema().dump(user): a row or tuple of USER_PUBLIC_COLUMNS, or a User.
 
     Fast path [positional-rows]: see docs/performance.md. A row is unpacked by position,
     cheaper than reading its attributes by name; a User object (after a write) is not

@@ -106,10 +106,16 @@ class Listing:
         self.filters = dict(filters)
         self._statement = functools.lru_cache(maxsize=self.SHAPES_CACHED)(self._build)
 
-    def page(self, page: PageRequest, filters: Mapping[str, Any]) -> dict[str, Any]:
+    def page(
+        self,
+        page: PageRequest,
+        filters: Mapping[str, Any],
+        bound: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """One page of the rows matching every filter in `filters` (name -> value), sorted.
 
-        A filter whose value is None is not applied.
+        A filter whose value is None is not applied. `bound` holds values for bound
+        parameters a subclass's statement adds (an object rule's scope: object_rules.py).
 
         Ties on the sort key are broken by id in the same direction, so the order is total
         and "after this row" is well defined. Returns {"items": rows, "next_cursor": str |
@@ -118,7 +124,7 @@ class Listing:
         """
         given = {name: value for name, value in filters.items() if value is not None}
         statement = self._statement(frozenset(given), page.sort, page.after is not None)
-        parameters = {**given, "limit": page.limit + 1}
+        parameters = {**(bound or {}), **given, "limit": page.limit + 1}
         if page.after is not None:  # the cursor's (sort key, id), or (id,) when sorting by id
             parameters["after_id"] = page.after[-1]
             if len(page.after) == 2:

@@ -21,4 +21,6 @@ Every file, in reading order:
 - totp.py                TOTP secrets (encrypted at rest) and pins, each accepted once.
 - recovery_codes.py      ten single-use codes, stored as SHA-256 digests.
 - mfa_challenges.py      the second step of a login: the mfa_token and its row.
+- object_rules.py        may the caller touch THIS object? The scopes every query of an
+                         owned table (outfits) goes through: 404 for rows they may not see.
 """

@@ -3,7 +3,8 @@
 authorization.py attaches a Policy to every view it decorates; this module reads them back
 from the app's URL map. `check_every_route_has_a_policy` runs when the app is created and
 refuses to start if any route lacks one (deny by default). `render_roles_table` writes
-docs/roles.md (`flask routes-by-role`, `make docs`).
+docs/roles.md (`flask routes-by-role`, `make docs`), with the object rules of
+object_rules.py after the routes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from flask import Flask
 
 from app.security.authorization import Policy, policy_of
+from app.security.object_rules import render_object_rules
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -57,4 +59,4 @@ def render_roles_table(app: Flask) -> str:
     for method, path, policy in routes_by_role(app):
         shown = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", path)  # /x/<int(min=1):id> -> /x/{id}
         lines.append(f"| {method} | `{shown}` | {policy.describe() if policy else '**none**'} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + render_object_rules()) + "\n"

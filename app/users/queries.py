@@ -6,14 +6,16 @@ here hold USER_PUBLIC_COLUMNS, which identity.presenters.user_json writes as JSO
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Row, bindparam, or_
+from sqlalchemy import Row, Select, bindparam, or_, select
 
 from app.database import read
 from app.errors import NotFound
 from app.identity.models import User
-from app.identity.presenters import USER_BY_ID, USER_PUBLIC_COLUMNS
+from app.identity.owned import owned_counts
+from app.identity.presenters import USER_PUBLIC_COLUMNS
 from app.pagination import LIKE_ESCAPE, Listing, PageRequest, like_escaped
 
 _users = User.__table__.c
@@ -45,9 +47,18 @@ def list_users(
     return USERS.page(page, filters)
 
 
+@functools.cache
+def user_detail() -> Select:
+    """GET /users/{id}: the public columns, then what the user owns, counted
+    (app/identity/owned.py), in one statement. Built on first use: the features register
+    their counts when the app is created."""
+    columns = (*USER_PUBLIC_COLUMNS, *owned_counts(User.id))
+    return select(*columns).where(User.id == bindparam("user_id"))
+
+
 def get_user(user_id: int) -> Row[Any]:
-    """The user's public columns. Raises NotFound: no user has this id."""
-    user = read(USER_BY_ID, {"user_id": user_id}).one_or_none()
+    """The user's public columns and owned counts. Raises NotFound: no user has this id."""
+    user = read(user_detail(), {"user_id": user_id}).one_or_none()
     if user is None:
         raise NotFound("No user has this id.")
     return user

@@ -13,7 +13,13 @@ from app.identity.presenters import user_json, user_page_json
 from app.identity.schemas import UserSchema
 from app.security.authorization import admin_required
 from app.users import queries, services
-from app.users.schemas import UserPageSchema, UsersQueryArgsSchema, UserUpdateSchema
+from app.users.presenters import user_detail_json
+from app.users.schemas import (
+    UserDetailSchema,
+    UserPageSchema,
+    UsersQueryArgsSchema,
+    UserUpdateSchema,
+)
 from app.web.blueprint import Blueprint
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="User administration.")
@@ -34,10 +40,10 @@ class Users(MethodView):
 class UsersById(MethodView):
     @admin_required
     @blp.doc(operationId="getUser")
-    @blp.response(200, UserSchema, presenter=user_json)
+    @blp.response(200, UserDetailSchema, presenter=user_detail_json)
     @blp.raises(NotFound)
     def get(self, user_id: int) -> Row[Any]:
-        """One user."""
+        """One user, with how many outfits they own."""
         return queries.get_user(user_id)
 
     @admin_required

@@ -35,6 +35,12 @@ class UsersQueryArgsSchema(PageArgsSchema):
     )
 
 
+class UserDetailSchema(UserSchema):
+    """GET /users/{id}: the user, and what they own, counted (app/identity/owned.py)."""
+
+    outfit_count = fields.Integer(dump_only=True, required=True)
+
+
 class UserPageSchema(Schema):
     items = fields.List(fields.Nested(UserSchema))
     next_cursor = fields.String(allow_none=True)

@@ -10,8 +10,9 @@ with no credentials (tokens travel in the Authorization header, never in cookies
 response then says `Vary: Origin`, also to a request from another origin or from none:
 the answer depends on the Origin header, so no cache may hand one origin's answer to another.
 
-Everything under /auth and /users is about an account: tokens, the caller's user and
-sessions, other users. No browser or proxy may keep a copy (`Cache-Control: no-store`).
+Everything under /auth, /users and /outfits is about an account: tokens, the caller's user
+and sessions, other users, a user's (possibly private) outfits. No browser or proxy may
+keep a copy (`Cache-Control: no-store`).
 Deciding it here by blueprint, not in each view, means a new route there cannot forget it.
 """
 
@@ -29,7 +30,7 @@ SECURITY_HEADERS = {
 }
 HSTS = "max-age=31536000; includeSubDomains"
 # Blueprints whose every response may carry a token or personal data.
-PERSONAL_BLUEPRINTS = frozenset({"auth", "accounts", "mfa", "users"})
+PERSONAL_BLUEPRINTS = frozenset({"auth", "accounts", "mfa", "users", "outfits"})
 CORS_REQUEST_HEADERS = [
     "Authorization",
     "Content-Type",

@@ -35,8 +35,10 @@ class ProblemSchema(Schema):
     detail = fields.String(metadata={"description": "What happened and what to fix."})
     errors = fields.Dict(
         keys=fields.String(),
-        values=fields.List(fields.String()),
-        metadata={"description": "`validation_error` only: each bad field mapped to its messages."},
+        metadata={
+            "description": "`validation_error` only: each bad field mapped to its messages (a "
+            "list of strings; for a list field, an object from each bad index to its messages)."
+        },
     )
     error = fields.String(
         metadata={

@@ -3,10 +3,10 @@
 The document is loaded in-process from the app (the WSGI transport; no server). Each
 generated request, valid and invalid alike, goes to a fresh app on the test's backend
 (SQLite, or PostgreSQL and Redis under `make test-pg`) holding three users (the third with
-one-time pins on) and a few items, so ids 1-3 exist. Every response must be no 5xx and
-conform to the document: a documented status, content type and headers, a body matching
-its schema; invalid requests must be refused; auth must not be ignored; undocumented
-methods get 405 with `Allow`.
+one-time pins on), a few items and outfits (the user's private and public ones, the admin's
+private one), so ids 1-3 exist. Every response must be no 5xx and conform to the document:
+a documented status, content type and headers, a body matching its schema; invalid requests
+must be refused; auth must not be ignored; undocumented methods get 405 with `Allow`.
 
 Left out: `positive_data_acceptance`, which expects every schema-valid body to succeed.
 Rules a JSON Schema cannot state make some of those a correct 422: the password policy
@@ -34,6 +34,7 @@ from app import create_app
 from app.clothes.models import ClothingItem
 from app.extensions import db
 from app.identity.models import User
+from app.outfits.models import Outfit
 from app.security import totp
 from tests.support.data import PASSWORD
 from tests.support.http import bearer
@@ -68,6 +69,10 @@ def caller(request, app: Flask, admin, user, make_user, client: FlaskClient) -> 
         db.session.add(pinned)
         db.session.flush()
         pinned.totp_secret = totp.encrypt(totp.new_secret(), pinned.id)
+        for n, (owner, visibility) in enumerate(
+            [(user, "private"), (user, "public"), (admin, "private")]
+        ):
+            db.session.add(Outfit(owner_id=owner.id, name=f"Look {n}", visibility=visibility))
         db.session.commit()
     email = admin.email if request.param == "admin" else user.email
 

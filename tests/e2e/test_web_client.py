@@ -185,6 +185,19 @@ def test_a_user_registers_browses_and_ends_another_session(
         assert kept["wardrobe_access"]["httpOnly"] and kept["wardrobe_access"]["secure"]
         assert kept["wardrobe_access"]["sameSite"] == "Strict"
 
+        # An outfit of two catalogue items, private to this user.
+        page.get_by_role("link", name="My outfits").click()
+        page.get_by_label("Outfit name").fill("Sunday brunch")
+        page.get_by_label("Shirt 01").check()
+        page.get_by_label("Shirt 02").check()
+        page.get_by_role("button", name="Create outfit").click()
+        outfit = page.locator("#outfits tbody tr")
+        expect(outfit).to_have_count(1)
+        expect(outfit.locator("td.name")).to_have_text("Sunday brunch")
+        expect(outfit).to_contain_text("Shirt 01, Shirt 02")
+        expect(outfit).to_contain_text("private")
+        snap(page, "outfits", full_page=True)
+
         # Inside the token: the claims, read by the server for the page.
         page.get_by_role("link", name="Inside the token").click()
         expect(page.locator("#claims")).to_contain_text("transport = cookie")

@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.users.services import update_user
-from tests.support.data import PASSWORD
+from tests.support.data import ITEM, PASSWORD
 from tests.support.database import sql_statements
 from tests.support.http import bearer
 from tests.support.tokens import claims_of
@@ -51,6 +51,41 @@ def test_clothes_list_is_authentication_plus_one_query(app, client, tokens):
     with statements(app) as seen:
         response = client.get("/clothes?limit=20", headers=bearer(tokens["access_token"]))
     assert response.status_code == 200
+    assert seen == [*authentication_statements(app), "SELECT"]
+
+
+@pytest.fixture
+def outfits(app, client, tokens, admin_headers) -> list[int]:
+    """20 outfits of the tokens' user, each of 10 catalogue items; their ids."""
+    headers = bearer(tokens["access_token"])
+    clothes = [
+        client.post("/clothes", json={**ITEM, "name": f"S{n}"}, headers=admin_headers).get_json()
+        for n in range(10)
+    ]
+    body = {"name": "Look", "visibility": "public", "items": [item["id"] for item in clothes]}
+    return [client.post("/outfits", json=body, headers=headers).get_json()["id"] for _ in range(20)]
+
+
+@pytest.mark.parametrize("path", ["/outfits/{id}", "/outfits?limit=20", "/outfits/public"])
+def test_outfit_reads_are_authentication_plus_one_query(app, client, tokens, outfits, path):
+    """Items are aggregated in the same statement: no query per outfit or per item."""
+    with statements(app) as seen:
+        response = client.get(path.format(id=outfits[0]), headers=bearer(tokens["access_token"]))
+    assert response.status_code == 200
+    body = response.get_json()
+    shown = body["items"] if "next_cursor" in body else [body]
+    assert len(shown) == (1 if "{id}" in path else 20)
+    assert all(len(outfit["items"]) == 10 for outfit in shown)
+    assert seen == [*authentication_statements(app), "SELECT"]
+
+
+def test_an_admins_view_of_a_user_counts_outfits_in_the_same_statement(
+    app, client, admin_headers, tokens, outfits
+):
+    user_id = claims_of(tokens["access_token"])["sub"]
+    with statements(app) as seen:
+        response = client.get(f"/users/{user_id}", headers=admin_headers)
+    assert response.get_json()["outfit_count"] == 20
     assert seen == [*authentication_statements(app), "SELECT"]
 
 

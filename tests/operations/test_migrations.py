@@ -16,6 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+from app import create_app
 from app.extensions import db
 from tests.support import backends
 from tests.support.paths import ROOT
@@ -48,6 +49,9 @@ def migrated_url(tmp_path_factory) -> Iterator[str]:
 
 
 def compare_with_models(url: str) -> list:
+    # Creating an app imports every feature's models, so db.metadata holds all of them
+    # whichever tests ran before.
+    create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, **TEST_SECRETS})
     engine = create_engine(url)
     try:
         with engine.connect() as connection:

@@ -1,6 +1,7 @@
 """What the tests share, apart from fixtures (tests/conftest.py holds those, and only those).
 
 data.py          PASSWORD of every made user, the one ITEM payload
+outfits.py       the OUTFIT payload, create_outfit() through the API
 settings.py      TEST_SECRETS and the generous rate limits every test app starts with
 http.py          bearer(), assert_problem(), and calls that probe a held token pair
 tokens.py        forge() a token, read claims_of() one
