@@ -179,6 +179,8 @@ def main() -> int:  # a linear script: set up, measure, report
         "MAIL_URL": "disabled",  # production insists on a choice; the bench sends no mail
     }
     env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.db'}")
+    # Production refuses to start without a mail setting; the bench sends none.
+    env.setdefault("MAIL_URL", "disabled")
     has_catalogue = (
         "seed-demo"
         in subprocess.run(
