@@ -227,8 +227,13 @@ class Config:
     JWT_TOKEN_LOCATION = ["headers"]
     JWT_HEADER_NAME = "Authorization"
     JWT_HEADER_TYPE = "Bearer"
-    # Tokens travel in the Authorization header only, so no cookie CSRF claim in them.
+    # Cookie sessions (app/security/cookies.py) check their own CSRF token, bound to the
+    # session, in authentication.py: flask-jwt-extended's check would guard only its own
+    # `jwt_required`, which no route uses.
     JWT_COOKIE_CSRF_PROTECT = False
+    # The session cookies of `"transport": "cookie"` logins say `Secure` in production only
+    # (a browser keeps them off plain HTTP there; `make run` serves plain HTTP).
+    AUTH_COOKIE_SECURE = False
     # Never let a broken limiter storage silently switch limiting off (docs/security.md).
     RATELIMIT_SWALLOW_ERRORS = False
     # flask-limiter's headers would put Retry-After on every response, even a 200; our 429
@@ -368,6 +373,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    AUTH_COOKIE_SECURE = True
     DEFAULT_LOG_FORMAT = "json"
     DEFAULT_MAIL_URL = None
     DEFAULT_ADMIN_MFA_REQUIRED = True

@@ -74,12 +74,14 @@ def register_blueprints(app: Flask) -> None:
     from app.mfa.routes import blp as mfa_blp
     from app.outfits.routes import blp as outfits_blp
     from app.users.routes import blp as users_blp
+    from app.webclient.routes import blp as webclient_blp
 
     app.url_map.converters.update(URL_CONVERTERS)
     blueprints = (auth_blp, accounts_blp, mfa_blp, users_blp, clothes_blp, outfits_blp, health_blp)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(apidocs_blp)
+    app.register_blueprint(webclient_blp)
 
 
 def register_proxy_fix(app: Flask) -> None:

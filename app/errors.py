@@ -99,6 +99,12 @@ class Forbidden(ApiError):
     status, code, title = 403, "forbidden", "Forbidden"
 
 
+class CsrfFailed(ApiError):
+    """403: a request authenticated by cookie changes state without the matching X-CSRF-Token."""
+
+    status, code, title = 403, "csrf_failed", "CSRF token missing or wrong"
+
+
 class MfaSessionRequired(Forbidden):
     code, title = "mfa_session_required", "A session opened with a one-time pin is required"
 

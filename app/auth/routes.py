@@ -1,22 +1,24 @@
-"""/auth: each view declares its policy, validates, calls one service, returns."""
+"""/auth logins and tokens: each view declares its policy, validates, calls one service, returns.
+
+A login or refresh answers in the transport the client chose (`cookies.answer`): the tokens in the
+body, or (`"transport": "cookie"`, for browsers) in HttpOnly cookies (app/security/cookies.py).
+The account's own routes (/me, /sessions, /password) are in account_routes.py.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask.views import MethodView
-from sqlalchemy import Row
 
-from app.auth import oauth, queries, services
+from app.auth import account_routes, oauth, queries, services
+from app.auth.blueprint import blp, client_info
 from app.auth.oauth import EmailUnverifiedGrant, GrantNeedsMfa, InvalidGrant, InvalidTokenRequest
 from app.auth.schemas import (
     LoginSchema,
-    PasswordChangeSchema,
     RegisterSchema,
-    SessionListSchema,
     TokenGrantSchema,
-    TokenPairSchema,
+    TokenInfoSchema,
     TokenRequestSchema,
 )
 from app.errors import (
@@ -24,35 +26,21 @@ from app.errors import (
     EmailUnverified,
     InvalidCredentials,
     MfaRequired,
-    NotFound,
     RateLimited,
     RefreshReused,
     ServiceUnavailable,
-    WrongPassword,
 )
 from app.extensions import limiter
 from app.identity.models import User
 from app.identity.presenters import user_json
-from app.identity.schemas import UserSchema
+from app.identity.schemas import TokenPairSchema, UserSchema
+from app.security import cookies
 from app.security.authentication import current_principal
 from app.security.authorization import authenticated, public, refresh_token_required
-from app.security.rate_limits import (
-    LOGIN_SCOPE,
-    caller_key,
-    login_limit,
-    password_check_limit,
-    register_limit,
-)
+from app.security.rate_limits import LOGIN_SCOPE, login_limit, register_limit
 from app.security.tokens import TokenPair
-from app.web.blueprint import Blueprint
 
-blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts, tokens, sessions.")
-
-
-def client_info() -> services.ClientInfo:
-    return services.ClientInfo(
-        user_agent=request.headers.get("User-Agent", ""), ip=request.remote_addr or ""
-    )
+__all__ = ["account_routes", "blp"]
 
 
 @blp.route("/register")
@@ -76,9 +64,10 @@ class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
     @blp.raises(InvalidCredentials, MfaRequired, EmailUnverified, RateLimited, ServiceUnavailable)
-    def post(self, body: dict) -> TokenPair:
-        """Exchange email and password for tokens (or, with one-time pins on, an mfa_token)."""
-        return services.log_in(**body, client=client_info())
+    def post(self, body: dict) -> Any:
+        """Exchange email and password for tokens or cookies (with pins on, an mfa_token)."""
+        transport = body.pop("transport")
+        return cookies.answer(services.log_in(**body, client=client_info()), transport)
 
 
 @blp.route("/token")
@@ -111,9 +100,11 @@ class Refresh(MethodView):
     @blp.no_body
     @blp.response(200, TokenPairSchema)
     @blp.raises(RefreshReused)
-    def post(self) -> TokenPair:
-        """Trade the refresh token for a new pair; the old refresh token dies."""
-        return services.refresh_tokens(current_principal(), client=client_info())
+    def post(self) -> Any:
+        """Trade the refresh token for a new pair (or new cookies); the old one dies."""
+        principal = current_principal()
+        pair = services.refresh_tokens(principal, client=client_info())
+        return cookies.answer(pair, principal.transport)
 
 
 @blp.route("/logout")
@@ -123,8 +114,9 @@ class Logout(MethodView):
     @blp.no_body
     @blp.response(204)
     def post(self) -> None:
-        """End this session: its access and refresh tokens stop working."""
+        """End this session: its access and refresh tokens (and cookies) stop working."""
         services.log_out(current_principal())
+        cookies.clear_after_request()
 
 
 @blp.route("/logout-all")
@@ -134,54 +126,16 @@ class LogoutAll(MethodView):
     @blp.no_body
     @blp.response(204)
     def post(self) -> None:
-        """End every session of the caller."""
+        """End every session of the caller (and clear this browser's cookies)."""
         services.log_out_everywhere(current_principal())
+        cookies.clear_after_request()
 
 
-@blp.route("/me")
-class Me(MethodView):
+@blp.route("/token-info")
+class TokenInfo(MethodView):
     @authenticated
-    @blp.doc(operationId="getMe")
-    @blp.response(200, UserSchema, presenter=user_json)
-    def get(self) -> Row[Any]:
-        """The caller's own user."""
-        return queries.my_profile(current_principal())
-
-
-@blp.route("/sessions")
-class Sessions(MethodView):
-    @authenticated
-    @blp.doc(operationId="listSessions")
-    @blp.response(200, SessionListSchema)
-    def get(self) -> dict[str, list[dict]]:
-        """The caller's live sessions, newest first."""
-        return {"items": services.list_sessions(current_principal())}
-
-
-@blp.route("/sessions/<id:session_id>")
-class SessionById(MethodView):
-    @authenticated
-    @blp.doc(operationId="endSession")
-    @blp.no_body
-    @blp.response(204)
-    @blp.raises(NotFound)
-    def delete(self, session_id: int) -> None:
-        """End one of the caller's sessions (the calling one included)."""
-        services.end_session(current_principal(), session_id)
-
-
-@blp.route("/password")
-class Password(MethodView):
-    @authenticated
-    @blp.doc(operationId="changePassword")
-    # Every attempt counts, per user and per address: each costs an argon2 verification, and
-    # a wrong `current_password` (403) or a right one with a bad new password (422) answers a
-    # guess, so counting only one kind would leave the other as an unlimited oracle.
-    @limiter.limit(password_check_limit, key_func=caller_key)
-    @limiter.limit(password_check_limit)
-    @blp.arguments(PasswordChangeSchema)
-    @blp.response(204)
-    @blp.raises(WrongPassword, RateLimited)
-    def put(self, body: dict) -> None:
-        """Change the password; every other session ends."""
-        services.change_password(current_principal(), **body)
+    @blp.doc(operationId="getTokenInfo")
+    @blp.response(200, TokenInfoSchema)
+    def get(self) -> dict[str, Any]:
+        """The verified claims of the caller's access token (a page cannot read its cookie)."""
+        return queries.token_info(current_principal())

@@ -5,7 +5,13 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.auth.oauth import InvalidTokenRequest
-from app.identity.schemas import NAME_MAX, TokenPairSchema, email_field, password_field
+from app.identity.schemas import (
+    NAME_MAX,
+    BearerPairSchema,
+    email_field,
+    password_field,
+    transport_field,
+)
 from app.web.fields import Text, UtcDateTime
 
 
@@ -20,6 +26,7 @@ class LoginSchema(Schema):
     # before that rule can still log in, and an unknown look-alike is a plain 401.
     email = email_field(refuse_mixed_scripts=False)
     password = password_field()
+    transport = transport_field()
 
 
 class TokenRequestSchema(Schema):
@@ -50,7 +57,29 @@ class PasswordChangeSchema(Schema):
     new_password = password_field(description="Same policy as at registration.")
 
 
-class TokenGrantSchema(TokenPairSchema):
+class TokenInfoSchema(Schema):
+    """The verified claims of the caller's access token, under their JWT names."""
+
+    sub = fields.String(required=True, metadata={"description": "The user's id."})
+    sid = fields.Integer(required=True, metadata={"description": "The session's id."})
+    role = fields.String(required=True)
+    type = fields.String(required=True, metadata={"example": "access"})
+    jti = fields.String(required=True, metadata={"description": "The token's unique id."})
+    iat = fields.Integer(required=True, metadata={"description": "Issued at (Unix seconds)."})
+    exp = fields.Integer(required=True, metadata={"description": "Expires at (Unix seconds)."})
+    amr = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": 'How the login was proven: ["pwd"] or ["pwd", "otp"].'},
+    )
+    transport = fields.String(
+        required=True,
+        validate=validate.OneOf(["header", "cookie"]),
+        metadata={"description": "How this request carried the token."},
+    )
+
+
+class TokenGrantSchema(BearerPairSchema):
     """POST /auth/token's answer (RFC 6749 section 5.1)."""
 
     token_type = fields.String(required=True, validate=validate.OneOf(["bearer"]))

@@ -51,8 +51,42 @@ class UserSchema(Schema):
     )
 
 
-class TokenPairSchema(Schema):
+TRANSPORTS = ("body", "cookie")
+
+
+def transport_field() -> fields.String:
+    """A login's `transport`: where the answer puts the tokens (app/security/cookies.py)."""
+    return fields.String(
+        load_default="body",
+        validate=validate.OneOf(TRANSPORTS),
+        metadata={
+            "description": '"body" (the default): the tokens in the answer, for API clients.'
+            ' "cookie": the tokens in HttpOnly cookies, for browsers; the answer holds the'
+            " CSRF token every POST, PUT, PATCH and DELETE must send as X-CSRF-Token."
+        },
+    )
+
+
+class BearerPairSchema(Schema):
+    """Both tokens in the body (the base of POST /auth/token's answer)."""
+
     access_token = fields.String(required=True)
     refresh_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
     expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})
+
+
+class TokenPairSchema(Schema):
+    """A login's or refresh's answer: the tokens in the body, or (cookie transport) in
+    cookies, the body then holding the CSRF token. Its name is the one generated clients know."""
+
+    access_token = fields.String(metadata={"description": 'With "transport": "body".'})
+    refresh_token = fields.String(metadata={"description": 'With "transport": "body".'})
+    token_type = fields.String(
+        required=True,
+        metadata={"example": "Bearer", "description": '"Bearer", or "cookie" (cookie transport).'},
+    )
+    expires_in = fields.Integer(required=True, metadata={"description": "Access token seconds."})
+    csrf_token = fields.String(
+        metadata={"description": 'With "transport": "cookie": send it as X-CSRF-Token.'}
+    )

@@ -3,6 +3,8 @@ calls one service, returns."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask.views import MethodView
 
@@ -27,10 +29,10 @@ from app.mfa.schemas import (
     RecoveryCodesSchema,
     SecondStepSchema,
 )
+from app.security import cookies
 from app.security.authentication import current_principal
 from app.security.authorization import authenticated, public
 from app.security.rate_limits import LOGIN_SCOPE, caller_key, login_limit, password_check_limit
-from app.security.tokens import TokenPair
 from app.web.blueprint import Blueprint
 
 blp = Blueprint(
@@ -99,12 +101,14 @@ class LoginSecondStep(MethodView):
     @blp.arguments(SecondStepSchema)
     @blp.response(200, TokenPairSchema)
     @blp.raises(MfaInvalid, TokenInvalid, RateLimited, ServiceUnavailable)
-    def post(self, body: dict) -> TokenPair:
-        """The second step of a login: the mfa_token and a pin (or recovery code) -> tokens."""
-        return services.complete_login(
+    def post(self, body: dict) -> Any:
+        """The second step of a login: the mfa_token and a pin (or recovery code) -> tokens
+        (or, with `"transport": "cookie"`, cookies)."""
+        pair = services.complete_login(
             mfa_token=body["mfa_token"],
             code=body.get("code"),
             recovery_code=body.get("recovery_code"),
             user_agent=request.headers.get("User-Agent", ""),
             ip=request.remote_addr or "",
         )
+        return cookies.answer(pair, body["transport"])

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.identity.schemas import transport_field
 from app.web.fields import Text
 
 PASSWORD_FIELD_MAX = 1024
@@ -72,6 +73,7 @@ class SecondStepSchema(OneProofSchema):
         validate=validate.Length(min=1, max=MFA_TOKEN_MAX),
         metadata={"description": "From POST /auth/login's 401 `mfa_required`."},
     )
+    transport = transport_field()
 
 
 class EnrolmentSchema(Schema):

@@ -3,7 +3,9 @@
 Every file, in reading order:
 
 - tokens.py              makes and verifies JWTs: signature, algorithm, claims.
-- authentication.py      turns the Authorization header into a Principal, or a 401; reads only.
+- authentication.py      turns the Authorization header (or the session cookie) into a
+                         Principal, or a 401; reads only.
+- cookies.py             the cookie transport for browsers: the cookies, the CSRF check.
 - session_state.py       what authentication reads about the token's session and user.
 - session_cache.py       the Redis side of that read: keys, scripts, lookup and fill.
 - sessions.py            one row per login: start, rotate the refresh token (where reuse is

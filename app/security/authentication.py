@@ -1,4 +1,5 @@
-"""AUTHENTICATION: who is calling? From the Authorization header to a Principal, or a 401.
+"""AUTHENTICATION: who is calling? From the Authorization header (or, without one, the
+session cookie: cookies.py) to a Principal, or a 401.
 
 Every protected request goes through `authenticate` exactly once (the policy decorators in
 authorization.py call it). It reads the header, verifies the token once (tokens.py), then
@@ -7,6 +8,7 @@ configured, else from the database: session_state.load_session_state) and checks
 
     no header / not Bearer / bad token        -> token_missing / token_invalid / token_expired
     refresh token where access is wanted       -> wrong_token_type (and the reverse)
+    by cookie, unsafe method, no CSRF match    -> csrf_failed (403)
     session or user gone                       -> token_invalid
     session ended, or user deactivated         -> token_revoked
     session past its absolute lifetime         -> token_expired
@@ -26,6 +28,7 @@ from flask import g, request
 from app.database import utcnow
 from app.errors import (
     ApiError,
+    CsrfFailed,
     ServiceUnavailable,
     TokenExpired,
     TokenInvalid,
@@ -36,7 +39,7 @@ from app.errors import (
 )
 from app.extensions import db
 from app.identity.models import User
-from app.security import session_state
+from app.security import cookies, session_state
 from app.security.tokens import ACCESS, REFRESH, Claims, TokenType, decode_token
 
 # What `authenticate` raises, by the token type it expects (the OpenAPI document lists their
@@ -46,6 +49,8 @@ RAISES: dict[TokenType, tuple[type[ApiError], ...]] = {
     REFRESH: (TokenMissing, TokenInvalid, TokenExpired, TokenRevoked, WrongTokenType),
 }
 RAISES_WHEN_DOWN = (ServiceUnavailable,)
+# What a request authenticated by cookie can also get on an unsafe method (POST, PUT, ...).
+RAISES_WHEN_UNSAFE = (CsrfFailed,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,7 @@ class Principal:
     session_id: int
     role: str
     claims: Claims
+    transport: str = cookies.HEADER_TRANSPORT  # or COOKIE_TRANSPORT: where the token came from
 
     def load_user(self) -> User:
         return db.session.get_one(User, self.user_id)
@@ -84,12 +90,21 @@ def bearer_token() -> str:
 def authenticate(expected_type: TokenType = ACCESS) -> Principal:
     """Establish the caller from a token of `expected_type`, and remember it in `g`.
 
-    Raises one of the Unauthenticated errors listed in the module docstring.
+    Raises one of the Unauthenticated errors listed in the module docstring, or CsrfFailed.
     """
-    claims = decode_token(bearer_token())
+    transport = cookies.HEADER_TRANSPORT
+    # A request with an Authorization header is judged by it alone: cookies are not read.
+    raw = None if "Authorization" in request.headers else cookies.token_cookie(expected_type)
+    if raw is None:
+        raw = bearer_token()
+    else:
+        transport = cookies.COOKIE_TRANSPORT
+    claims = decode_token(raw)
     if claims.type != expected_type:
         wanted = "an access" if expected_type == ACCESS else "a refresh"
         raise WrongTokenType(f"This endpoint needs {wanted} token.")
+    if transport == cookies.COOKIE_TRANSPORT:
+        cookies.check_csrf(claims.session_id)
 
     state = session_state.load_session_state(
         claims.session_id, claims.user_id, fresh=expected_type == REFRESH
@@ -109,6 +124,7 @@ def authenticate(expected_type: TokenType = ACCESS) -> Principal:
         session_id=state.session_id,
         role=state.role,
         claims=claims,
+        transport=transport,
     )
     g.principal = principal
     return principal

@@ -29,13 +29,19 @@ from typing import Any, TypeVar, cast
 from flask import current_app
 
 from app.errors import ApiError, Forbidden, MfaSessionRequired
-from app.security.authentication import RAISES, RAISES_WHEN_DOWN, authenticate
+from app.security.authentication import (
+    RAISES,
+    RAISES_WHEN_DOWN,
+    RAISES_WHEN_UNSAFE,
+    authenticate,
+)
 from app.security.tokens import ACCESS, REFRESH, TokenType
 from app.web.openapi import document_security
 from app.web.problem_docs import codes_of
 
 View = TypeVar("View", bound=Callable[..., Any])
 POLICY_ATTRIBUTE = "__wardrobe_policy__"
+UNSAFE_VIEW_NAMES = frozenset({"post", "put", "patch", "delete"})
 _WHEN_MFA = " (when ADMIN_MFA_REQUIRED is on)"
 
 
@@ -56,14 +62,21 @@ class Policy:
         if self.token is None:
             return None
         if self.token == REFRESH:
-            return "a refresh token (`Authorization: Bearer <refresh token>`)"
+            return (
+                "a refresh token (`Authorization: Bearer <refresh token>`, or the refresh"
+                " cookie with `X-CSRF-Token`)"
+            )
         if not self.roles:
             return "an access token of any active user"
         who = "an access token of " + " or ".join(_with_article(role) for role in self.roles)
         return f"{who}, signed in with a one-time pin{_WHEN_MFA}" if self.mfa else who
 
-    def problem_codes(self) -> dict[int, list[str]]:
-        """The problem codes this policy answers with, by status (for the OpenAPI document)."""
+    def problem_codes(self, *, unsafe: bool = False) -> dict[int, list[str]]:
+        """The problem codes this policy answers with, by status (for the OpenAPI document).
+
+        `unsafe`: the view changes state (POST, PUT, PATCH, DELETE), so a caller signed in
+        by cookie can also be refused for its CSRF token.
+        """
         if self.token is None:
             return {}
         errors: list[type[ApiError]] = [*RAISES[self.token], *RAISES_WHEN_DOWN]
@@ -71,6 +84,8 @@ class Policy:
             errors.append(Forbidden)
         if self.mfa:
             errors.append(MfaSessionRequired)
+        if unsafe:
+            errors.extend(RAISES_WHEN_UNSAFE)
         return codes_of(*errors)
 
     def describe(self) -> str:
@@ -140,7 +155,8 @@ def _declare(wrapper: View, policy: Policy, view: Callable[..., Any]) -> View:
         # The password flow hands out access tokens: no use where a refresh token is due.
         password_flow=policy.token == ACCESS,
         requires=policy.requirement(),
-        problem_codes=policy.problem_codes(),
+        # A MethodView's methods are named after the HTTP method they answer.
+        problem_codes=policy.problem_codes(unsafe=view.__name__ in UNSAFE_VIEW_NAMES),
     )
     return wrapper
 

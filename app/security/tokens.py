@@ -61,6 +61,7 @@ class TokenPair:
     refresh_token: str
     expires_in: int
     token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
+    session_id: int = 0  # the session the pair belongs to (its CSRF token is bound to it)
 
 
 def new_jti() -> str:
@@ -94,7 +95,7 @@ def issue_token_pair(user: User, session: AuthSession) -> TokenPair:
         additional_claims={**claims, "exp": refresh_exp, "jti": session.refresh_jti},
         expires_delta=False,
     )
-    return TokenPair(access, refresh, expires_in=access_exp - now)
+    return TokenPair(access, refresh, expires_in=access_exp - now, session_id=session.id)
 
 
 def decode_token(raw: str) -> Claims:

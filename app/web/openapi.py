@@ -22,6 +22,8 @@ from app.web.problem_schema import PROBLEM_EXAMPLES, ProblemSchema
 
 PROBLEM_MIMETYPE = "application/problem+json"
 BEARER_SCHEME = "bearerAuth"
+COOKIE_SCHEME = "cookieAuth"
+ACCESS_COOKIE_NAME = "wardrobe_access"
 # OAuth 2's password flow on POST /auth/token: Swagger UI's Authorize asks for email and
 # password and sends the access token it gets. The URL is relative to the document's, so the
 # UI still finds it when the API is served under a path prefix.
@@ -39,6 +41,11 @@ Every operation but registration, login and the probes needs a token.
 3. When it expires (401 `token_expired`), `POST /auth/refresh` with the **refresh token** in
    the same header returns a new pair; authorize again with the new access token.
 4. `POST /auth/logout` ends the session.
+
+Browsers can log in with `"transport": "cookie"` instead (cookieAuth): the tokens then travel
+in HttpOnly cookies, and every POST, PUT, PATCH or DELETE must send the `X-CSRF-Token` header
+with the `csrf_token` of the login (also in the readable `wardrobe_csrf` cookie), else 403
+`csrf_failed`. A request with an Authorization header is judged by that header alone.
 
 Errors are problem documents (`application/problem+json`); branch on their `code`.
 """
@@ -84,6 +91,17 @@ class WardrobeApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
         self.spec.components.security_scheme(
             BEARER_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        )
+        self.spec.components.security_scheme(
+            COOKIE_SCHEME,
+            {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": ACCESS_COOKIE_NAME,
+                "description": 'Set by POST /auth/login with `"transport": "cookie"`. Every'
+                " POST, PUT, PATCH and DELETE also needs the X-CSRF-Token header (the login's"
+                " `csrf_token`), else 403 `csrf_failed`.",
+            },
         )
         self.spec.components.security_scheme(
             PASSWORD_FLOW_SCHEME,
@@ -163,6 +181,7 @@ def document_security(
         manual["security"] = [{BEARER_SCHEME: []}]
         if password_flow:
             manual["security"].append({PASSWORD_FLOW_SCHEME: []})
+            manual["security"].append({COOKIE_SCHEME: []})
         manual["x-required-roles"] = list(roles)
         if requires_mfa:
             manual["x-requires-mfa"] = True

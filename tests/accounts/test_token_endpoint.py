@@ -134,7 +134,7 @@ def test_the_document_declares_the_password_flow(client):
     operation = document["paths"]["/auth/token"]["post"]
     assert operation["security"] == []
     assert "application/x-www-form-urlencoded" in operation["requestBody"]["content"]
-    either = [{"bearerAuth": []}, {"passwordFlow": []}]
+    either = [{"bearerAuth": []}, {"passwordFlow": []}, {"cookieAuth": []}]
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             if method == "parameters" or not operation["security"]:

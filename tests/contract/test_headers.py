@@ -65,6 +65,7 @@ ACCOUNT_CALLS = [
     ("POST", "/auth/refresh", "refresh", None, 200),
     ("GET", "/auth/me", "access", None, 200),
     ("GET", "/auth/sessions", "access", None, 200),
+    ("GET", "/auth/token-info", "access", None, 200),
     ("PUT", "/auth/password", "access", {"current_password": "wrong", "new_password": "x"}, 403),
     ("DELETE", "/auth/sessions/{sid}", "access", None, 204),
     ("POST", "/auth/logout", "access", None, 204),

@@ -10,16 +10,21 @@ DOCS_CSP (app/apidocs/routes.py) that breaks the UI is caught here.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TIMEOUT_MS,
+    collect_problems,
+    screenshot_on_failure,
+)
 from tests.support.data import PASSWORD
 from tests.support.live_server import LiveServer
 
@@ -29,26 +34,6 @@ pytestmark = pytest.mark.e2e
 OPERATION = ("GET", "/clothes")
 # Admins only: the password flow's token must carry the role.
 ADMIN_OPERATION = ("GET", "/users")
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 15_000
-# Runs before any script of the page: records every CSP violation, even one that the
-# browser does not report on the console.
-RECORD_CSP_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI}`);
-});
-"""
 
 
 @pytest.fixture(scope="module")
@@ -78,34 +63,6 @@ def access_token(live_server: LiveServer) -> str:
     with requests.post(f"{live_server.url}/auth/login", json=credentials, timeout=10) as reply:
         assert reply.status_code == 200, reply.text
         return reply.json()["access_token"]
-
-
-@contextmanager
-def screenshot_on_failure(page: Page, path: Path) -> Iterator[None]:
-    """On any failure inside, save what the browser showed and name the file in the error."""
-    try:
-        yield
-    except Exception as error:
-        page.screenshot(path=str(path), full_page=True)
-        raise AssertionError(f"{error}\nScreenshot of the page: {path}") from error
-
-
-def collect_problems(page: Page) -> list[str]:
-    """Console errors, CSP reports, page errors and failed requests, as they happen."""
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" or "Content Security Policy" in message.text:
-            problems.append(f"console {message.type}: {message.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "requestfailed",
-        lambda request: problems.append(f"request failed: {request.url} {request.failure}"),
-    )
-    page.add_init_script(RECORD_CSP_VIOLATIONS)
-    return problems
 
 
 def document_paths(server: LiveServer) -> set[str]:

@@ -170,9 +170,17 @@ def test_openapi_document_exports_policies(app, client):
     schemes = document["components"]["securitySchemes"]
     assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     assert schemes["passwordFlow"]["type"] == "oauth2"
+    assert schemes["cookieAuth"] == {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "wardrobe_access",
+        "description": schemes["cookieAuth"]["description"],
+    }
+    assert "X-CSRF-Token" in schemes["cookieAuth"]["description"]
     bearer_only = [{"bearerAuth": []}]
-    # An access token from either; the password flow gives no refresh token to /auth/refresh.
-    access_token = [*bearer_only, {"passwordFlow": []}]
+    # An access token from any of the three; the password flow gives no refresh token to
+    # /auth/refresh (the refresh cookie is named in its description).
+    access_token = [*bearer_only, {"passwordFlow": []}, {"cookieAuth": []}]
     operations = {
         (method, path): operation
         for path, item in document["paths"].items()
