@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import functools
 import hmac
+import io
 import os
 import time
 
@@ -55,8 +56,11 @@ def provisioning_uri(secret: str, account: str) -> str:
 
 
 def qr_svg(uri: str) -> str:
-    """The URI as a QR code, an SVG document (made here, no network)."""
-    return str(segno.make(uri, error="m").svg_inline(scale=4))
+    """The URI as a QR code, a standalone SVG document (made here, no network): it names
+    the SVG namespace, so it shows as an image file as well as inline in a page."""
+    document = io.BytesIO()
+    segno.make(uri, error="m").save(document, kind="svg", xmldecl=False, scale=4)
+    return document.getvalue().decode()
 
 
 def encrypt(secret: str, user_id: int) -> str:

@@ -46,7 +46,9 @@ def test_enrolment_returns_a_160_bit_secret_its_uri_and_a_qr_code(client, user, 
     assert "user%40example.com" in uri.path
     query = parse_qs(uri.query)
     assert query["secret"] == [body["secret"]] and query["issuer"] == ["Wardrobe API"]
-    assert body["qr_svg"].startswith("<svg") and body["qr_svg"].rstrip().endswith("</svg>")
+    # A standalone SVG document: it names its namespace, so it shows as an image file too.
+    assert body["qr_svg"].startswith('<svg xmlns="http://www.w3.org/2000/svg"')
+    assert body["qr_svg"].rstrip().endswith("</svg>")
     # Nothing is on until confirmed: a password alone still logs in.
     assert (
         me(client, user_headers.get("Authorization").split()[1]).get_json()["mfa_enabled"] is False

@@ -56,12 +56,9 @@ function pinsOff() {
     field("Current password", "current_password", { type: "password", required: true, autocomplete: "current-password" }),
   ], "Set up one-time pins", async (values) => {
     const { data } = await api("POST", "/auth/mfa/totp", { body: values });
-    // The QR code is SVG; as an <img> it is a picture only (no script runs). An image must
-    // name the SVG namespace, which markup meant for inlining leaves out.
-    const svg = data.qr_svg.includes("xmlns=")
-      ? data.qr_svg : data.qr_svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"');
+    // The QR code is an SVG document; as an <img> it is a picture only (no script runs).
     const qr = h("img", { id: "qr", alt: "QR code of the secret", width: 200, height: 200,
-      src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}` });
+      src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(data.qr_svg)}` });
     show(enrolment, h("p", {}, "Scan this with your authenticator app, or type the secret:"),
       qr, h("p", {}, h("code", { id: "secret" }, data.secret)),
       form("Confirm", [field("Pin from the app", "code",
