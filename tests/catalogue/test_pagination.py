@@ -20,7 +20,7 @@ from app.clothes.models import ClothingItem
 from app.clothes.queries import CLOTHES
 from app.extensions import db
 from app.pagination import MAC_PURPOSE, Listing
-from tests.support.http import assert_problem
+from tests.support.http import assert_problem, walk_pages
 from tests.support.settings import TEST_SECRETS
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -37,22 +37,6 @@ def insert_items(app, *specs: dict) -> None:
     with app.app_context():
         db.session.execute(insert(ClothingItem.__table__), rows)
         db.session.commit()
-
-
-def walk(client, headers, path: str, **query) -> list[dict]:
-    """Every item, following next_cursor until it is null."""
-    items, cursor = [], None
-    for _ in range(1000):
-        params = {**query, **({"cursor": cursor} if cursor else {})}
-        response = client.get(path, query_string=params, headers=headers)
-        assert response.status_code == 200, response.get_json()
-        page = response.get_json()
-        assert len(page["items"]) <= query.get("limit", 20)
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
-    raise AssertionError("next_cursor never ran out")
 
 
 def sort_key(sort: str, item: dict) -> tuple:
@@ -133,7 +117,7 @@ def test_clothes_filters(app, client, admin_headers, query, expected):
         {"name": "boot", "category": "shoes", "color": "navy", "price": Decimal("20.00")},
         {"name": "sandal", "category": "shoes", "price": Decimal("19.99")},
     )
-    items = walk(client, admin_headers, "/clothes", limit=1, **dict(parse_qsl(query)))
+    items = walk_pages(client, admin_headers, "/clothes", limit=1, **dict(parse_qsl(query)))
     assert {item["name"] for item in items} == expected
 
 
@@ -146,7 +130,7 @@ def test_q_matches_wildcards_and_the_escape_character_literally(
 ):
     """The list statements escape LIKE themselves (with "/"), so "/" must be escaped too."""
     insert_items(app, {"name": "t/shirt"}, {"name": "50/50%"}, {"name": "tee"})
-    items = walk(client, admin_headers, "/clothes", q=q)
+    items = walk_pages(client, admin_headers, "/clothes", q=q)
     assert {item["name"] for item in items} == expected
 
 
@@ -189,7 +173,7 @@ def test_ties_are_broken_by_id_in_the_same_direction(app, client, admin_headers,
             for n in range(11)
         ),
     )
-    items = walk(client, admin_headers, "/clothes", sort=sort, limit=2)
+    items = walk_pages(client, admin_headers, "/clothes", sort=sort, limit=2)
     expected = sorted(items, key=lambda item: sort_key(sort, item), reverse=sort[0] == "-")
     assert [item["id"] for item in items] == [item["id"] for item in expected]
     assert len({item["id"] for item in items}) == 11
@@ -199,7 +183,7 @@ def test_users_use_the_same_pagination(client, admin_headers, make_user):
     for n in (5, 3, 6, 1, 4, 2):
         make_user(email=f"u{n}@example.com", name="same")
     for sort in ("email", "-email", "name", "-created_at"):
-        items = walk(client, admin_headers, "/users", sort=sort, limit=3)
+        items = walk_pages(client, admin_headers, "/users", sort=sort, limit=3)
         expected = sorted(items, key=lambda u: (u[sort.lstrip("-")], u["id"]))
         assert items == (expected[::-1] if sort[0] == "-" else expected)
         assert len(items) == 7

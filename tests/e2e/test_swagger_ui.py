@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page
 
 from tests.support.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TIMEOUT_MS,
     collect_problems,
+    launched_chromium,
     screenshot_on_failure,
 )
 from tests.support.data import PASSWORD
@@ -38,12 +37,8 @@ ADMIN_OPERATION = ("GET", "/users")
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"No Chromium at {CHROMIUM}: run `make e2e` (it installs Debian's chromium).")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

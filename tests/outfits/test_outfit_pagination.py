@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert
 
 from app.extensions import db
 from app.outfits.models import Outfit
-from tests.support.http import assert_problem, bearer
+from tests.support.http import assert_problem, bearer, walk_pages
 from tests.support.outfits import create_outfit
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -31,21 +31,6 @@ def insert_outfits(app, owner_id: int, *specs: dict) -> None:
         db.session.commit()
 
 
-def walk(client, headers, path: str, **query) -> list[dict]:
-    """Every outfit, following next_cursor until it is null."""
-    outfits, cursor = [], None
-    for _ in range(1000):
-        params = {**query, **({"cursor": cursor} if cursor else {})}
-        response = client.get(path, query_string=params, headers=headers)
-        assert response.status_code == 200, response.get_json()
-        page = response.get_json()
-        outfits += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return outfits
-    raise AssertionError("next_cursor never ran out")
-
-
 @pytest.fixture
 def two_users(client, make_user, login) -> tuple[dict, dict]:
     return tuple(bearer(login(make_user())["access_token"]) for _ in range(2))
@@ -56,11 +41,11 @@ def test_each_user_lists_only_their_own_filtered_by_visibility(client, two_users
     private = [create_outfit(client, mine)["id"] for _ in range(3)]
     public = [create_outfit(client, mine, visibility="public")["id"] for _ in range(2)]
     create_outfit(client, theirs, visibility="public")
-    assert [o["id"] for o in walk(client, mine, "/outfits", limit=2)] == private + public
-    assert [o["id"] for o in walk(client, mine, "/outfits", visibility="public")] == public
-    assert [o["id"] for o in walk(client, mine, "/outfits", visibility="private", sort="-id")] == (
-        private[::-1]
-    )
+    assert [o["id"] for o in walk_pages(client, mine, "/outfits", limit=2)] == private + public
+    assert [o["id"] for o in walk_pages(client, mine, "/outfits", visibility="public")] == public
+    assert [
+        o["id"] for o in walk_pages(client, mine, "/outfits", visibility="private", sort="-id")
+    ] == (private[::-1])
 
 
 def test_the_public_list_holds_everyones_public_outfits(client, two_users, admin_headers):
@@ -71,7 +56,7 @@ def test_the_public_list_holds_everyones_public_outfits(client, two_users, admin
     ]
     create_outfit(client, theirs)
     for caller in (mine, theirs, admin_headers):
-        assert [o["id"] for o in walk(client, caller, "/outfits/public", limit=1)] == shown
+        assert [o["id"] for o in walk_pages(client, caller, "/outfits/public", limit=1)] == shown
 
 
 @pytest.mark.parametrize(

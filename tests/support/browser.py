@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, Page
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,6 +35,17 @@ document.addEventListener("securitypolicyviolation", (event) => {
   window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI}`);
 });
 """
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    """The system Chromium, driven by Playwright (which never downloads a browser here)."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"No Chromium at {CHROMIUM}: run `make e2e` (it installs Debian's chromium).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @contextmanager

@@ -55,3 +55,21 @@ def assert_alive(client, tokens: dict) -> dict:
     response = refresh(client, tokens["refresh_token"])
     assert response.status_code == 200, response.get_json()
     return response.get_json()
+
+
+def walk_pages(client, headers: dict[str, str], path: str, **query) -> list[dict]:
+    """Every item of a keyset-paginated list, following next_cursor until it is null; each
+    page answers 200 and holds no more than its `limit` (20 by default)."""
+    items: list[dict] = []
+    cursor = None
+    for _ in range(1000):
+        params = {**query, **({"cursor": cursor} if cursor else {})}
+        response = client.get(path, query_string=params, headers=headers)
+        assert response.status_code == 200, response.get_json()
+        page = response.get_json()
+        assert len(page["items"]) <= query.get("limit", 20)
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+    raise AssertionError("next_cursor never ran out")
