@@ -192,22 +192,7 @@ def main() -> int:  # a linear script: set up, measure, report
     )
     seed(env, args.items, has_catalogue)
 
-    gunicorn = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "wsgi:app",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "--error-logfile",
-            str(workdir / "gunicorn.log"),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    gunicorn = start_gunicorn(env, port, args.workers, workdir / "gunicorn.log")
     try:
         wait_until_up(base)
         tokens = http(
@@ -254,13 +239,17 @@ def main() -> int:  # a linear script: set up, measure, report
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
+    eddsa = measure_eddsa_me(env, args, workdir) if has_keys(env) else None
 
-    failed = print_table(healthz, [*targets, login, two_step])
+    failed = print_table(healthz, [*targets, login, two_step, *([eddsa] if eddsa else [])])
     print(
         "(two-step login: logins/s; its ratio is to a one-step login run just before it with"
         " the same wrk setup, 16 threads of one connection; the goal is >= 0.9)"
     )
     print_cookie_ratio(targets)
+    if eddsa is not None:
+        ratio = statistics.median(eddsa.ratios) / statistics.median(targets[0].ratios)
+        print(f"\nEdDSA / HS256 GET /auth/me: {ratio:.2f} (target >= 0.9)")
     if deep_rows:
         deep_label = f"after row {args.items - 1000} p50 ms"
         print(f"\n{'sort':<14}{'first page p50 ms':>19}{deep_label:>28}{'ratio':>8}")
@@ -276,6 +265,70 @@ def main() -> int:  # a linear script: set up, measure, report
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "wsgi:app",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--error-logfile",
+            str(log),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def has_keys(env: dict[str, str]) -> bool:
+    """Whether this checkout signs with EdDSA at all (`flask keys generate` exists)."""
+    help_text = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "--help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return "keys" in help_text.split()
+
+
+def measure_eddsa_me(env: dict[str, str], args: argparse.Namespace, workdir: Path) -> Target:
+    """GET /auth/me from a second gunicorn on the same database, signing with a fresh Ed25519
+    key. Each round is interleaved with /healthz like the table's rows, so its ratio to
+    /healthz divided by the HS256 row's compares the two on the same machine state. The
+    verified-token cache means a repeated token costs no signature check either way."""
+    keys = workdir / "keys"
+    flask(env, "keys", "generate", "--out", str(keys))
+    (key_file,) = keys.glob("*.pem")
+    eddsa_env = env | {"JWT_ALGORITHM": "EdDSA", "JWT_PRIVATE_KEY_FILES": str(key_file)}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    gunicorn = start_gunicorn(eddsa_env, port, args.workers, workdir / "gunicorn-eddsa.log")
+    try:
+        wait_until_up(base)
+        tokens = http(
+            "POST", base + "/auth/login", {"email": "bench-admin@example.com", "password": PASSWORD}
+        )
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        healthz = Target("/healthz (EdDSA)", "/healthz")
+        target = Target("GET /auth/me (EdDSA)", "/auth/me", auth)
+        for each in (healthz, target):
+            run_wrk(base, each, 1, workdir)
+        for _ in range(args.rounds):
+            before = run_wrk(base, healthz, args.seconds, workdir)
+            result = run_wrk(base, target, args.seconds, workdir)
+            target.runs.append(result)
+            target.ratios.append(result["rps"] / before["rps"])
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+    return target
 
 
 def measure_deep_pages(

@@ -105,6 +105,8 @@ def verify(
     raise jwt.InvalidSignatureError("no key of ours signed this token")
 
 
+# Fast path [key-ring-once]: see docs/performance.md. Built once per configuration; a
+# changed setting (a test's app, a retired key) is a new ring, hence new cache entries.
 @functools.lru_cache(maxsize=16)
 def _ring(
     algorithm: str,
