@@ -285,3 +285,14 @@ def test_generated_keys_are_distinct(runner, tmp_path):
 def test_key_files_stay_out_of_the_repository():
     ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
     assert "*.pem" in ignored and "instance/" in ignored
+
+
+def test_generate_without_out_writes_into_the_instance_folder(tmp_path):
+    app = create_app(
+        "testing", {**TEST_SECRETS, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'i.db'}"}
+    )
+    app.instance_path = str(tmp_path / "instance")  # the git-ignored instance/ of a checkout
+    result = app.test_cli_runner().invoke(args=["keys", "generate"])
+    assert result.exit_code == 0, result.output
+    (path,) = (tmp_path / "instance" / "keys").glob("*.pem")
+    assert f"JWT_PRIVATE_KEY_FILES={path}" in result.output
