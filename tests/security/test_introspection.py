@@ -8,7 +8,10 @@ import time
 
 import pytest
 
+from app import create_app
+from app.extensions import db
 from app.security.tokens import MAX_TOKEN_LENGTH
+from tests.support.backends import CLOSED_PORT
 from tests.support.clients import (
     CLIENT_ID,
     CLIENT_PASSWORD,
@@ -21,8 +24,10 @@ from tests.support.data import PASSWORD
 from tests.support.database import sql_statements
 from tests.support.http import assert_problem, bearer
 from tests.support.mfa import enrol
+from tests.support.settings import TEST_SECRETS
 from tests.support.tokens import WRONG_KEY, claims_of, forge
 
+UNREACHABLE_DATABASE = f"postgresql+psycopg://postgres@127.0.0.1:{CLOSED_PORT}/gone"
 CHALLENGE = 'Basic realm="wardrobe-api introspection", charset="UTF-8"'
 
 
@@ -308,3 +313,21 @@ def test_a_forged_token_or_a_refused_client_costs_no_query(app, client, tokens, 
         assert not is_active(client, tokens["refresh_token"])
         introspect(client, tokens["access_token"], headers={})
     assert seen == []
+
+
+# --- fail closed ---------------------------------------------------------------------------
+
+
+def test_a_database_that_does_not_answer_is_503_never_an_answer(app, client, tokens):
+    """Revocation cannot be checked: the resource server hears 503, not `active`."""
+    token = tokens["access_token"]
+    down = create_app(
+        "testing",
+        {"SQLALCHEMY_DATABASE_URI": UNREACHABLE_DATABASE, **TEST_SECRETS, **client_settings()},
+    )
+    try:
+        response = introspect(down.test_client(), token)
+        assert_problem(response, 503, "service_unavailable")
+    finally:
+        with down.app_context():
+            db.engine.dispose()
