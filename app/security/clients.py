@@ -13,7 +13,6 @@ calls are not rate limited (docs/decisions.md, entry 19).
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 
@@ -50,7 +49,7 @@ def _basic_credentials() -> tuple[str, str]:
         raise InvalidClient(_ASK)
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, or non-ASCII characters
         raise InvalidClient("The Basic credentials are not valid base64 of UTF-8.") from None
     client_id, colon, secret = decoded.partition(":")
     if not colon:

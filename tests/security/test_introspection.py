@@ -238,6 +238,7 @@ def encoded(raw: bytes) -> dict[str, str]:
         encoded(b"\xff\xfe:\xff"),  # not UTF-8
         {"Authorization": "Basic"},
         {"Authorization": "Basic !!!not-base64!!!"},
+        {"Authorization": "Basic c2hvcC1zZXJ2aWNlOn\u00e9"},  # a non-ASCII character
         {"Authorization": "Bearer " + CLIENT_PASSWORD},
         {"Authorization": basic()["Authorization"].replace("Basic", "Digest")},
     ],
@@ -252,6 +253,7 @@ def encoded(raw: bytes) -> dict[str, str]:
         "not-utf8",
         "scheme-only",
         "not-base64",
+        "not-ascii",
         "bearer",
         "other-scheme",
     ],
