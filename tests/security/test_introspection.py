@@ -333,3 +333,20 @@ def test_a_database_that_does_not_answer_is_503_never_an_answer(app, client, tok
     finally:
         with down.app_context():
             db.engine.dispose()
+
+
+# --- the OpenAPI document ----------------------------------------------------------------------
+
+
+def test_the_document_shows_the_client_scheme_and_both_bodies(client):
+    document = client.get("/openapi.json").get_json()
+    scheme = document["components"]["securitySchemes"]["introspectionClient"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "basic")
+    operation = document["paths"]["/auth/introspect"]["post"]
+    assert operation["security"] == [{"introspectionClient": []}]
+    assert set(operation["requestBody"]["content"]) == {
+        "application/x-www-form-urlencoded",
+        "application/json",
+    }
+    assert operation["x-problem-codes"]["401"] == ["invalid_client"]
+    assert operation["x-problem-codes"]["400"] == ["malformed_json", "validation_error"]
