@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from dotenv import load_dotenv
 
 import secret_keys
+import signing_keys
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -42,6 +43,10 @@ MAIL_FROM = re.compile(r"[^\r\n<>@]{0,100}<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>
 PUBLIC_BASE_URL = re.compile(ORIGIN.pattern + r"(?:/[A-Za-z0-9._~/-]*)?")
 CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 BIND = re.compile(r"unix:/\S+|fd://\d+|(?:[A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):\d{1,5}")
+# `iss` and `aud` of our tokens: a name or a URL, printable ASCII without spaces.
+TOKEN_PARTY = re.compile(r"[\x21-\x7e]{1,200}")
+# The audience of the mfa_token (app/security/mfa_challenges.py): no access token may share it.
+MFA_TOKEN_AUDIENCE = "wardrobe:mfa"  # noqa: S105 - an audience name, not a secret
 
 
 class ConfigError(RuntimeError):
@@ -223,6 +228,13 @@ def _default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'wardrobe.db'}"
 
 
+def _signing_keys(algorithm: str, paths: list[str]) -> tuple[signing_keys.SigningKey, ...]:
+    try:
+        return signing_keys.load_signing_keys(algorithm, paths)
+    except signing_keys.KeyFileError as error:
+        raise ConfigError(str(error)) from None
+
+
 def _is_origin(value: str) -> bool:
     return bool(ORIGIN.fullmatch(value))
 
@@ -248,8 +260,6 @@ class Config:
     DEFAULT_LOG_FORMAT = "text"
     DEFAULT_ADMIN_MFA_REQUIRED = False
 
-    JWT_ALGORITHM = "HS256"
-    JWT_DECODE_ALGORITHMS = ["HS256"]
     JWT_TOKEN_LOCATION = ["headers"]
     JWT_HEADER_NAME = "Authorization"
     JWT_HEADER_TYPE = "Bearer"
@@ -351,6 +361,31 @@ class Config:
             production=self.ENV_NAME == "production",
         )
         self.read_mail_settings()
+        self.read_signing_settings()
+
+    def read_signing_settings(self) -> None:
+        """How tokens are signed (signing_keys.py), and the issuer and audience they name.
+
+        The key files are read here so that a bad one stops the start with one line; the keys
+        the app uses are read again by `derived_settings`, after any override.
+        Raises ConfigError: an algorithm, key file, issuer or audience that is not allowed.
+        """
+        self.JWT_ALGORITHM = _env_choice("JWT_ALGORITHM", "HS256", signing_keys.ALGORITHMS)
+        self.JWT_DECODE_ALGORITHMS = [self.JWT_ALGORITHM]
+        self.JWT_PRIVATE_KEY_FILES = _env_list("JWT_PRIVATE_KEY_FILES")
+        _signing_keys(self.JWT_ALGORITHM, self.JWT_PRIVATE_KEY_FILES)
+        default_issuer = self.PUBLIC_BASE_URL if _raw("PUBLIC_BASE_URL") else "wardrobe-api"
+        allowed = "1-200 printable ASCII characters, no spaces (a name or a URL)"
+        self.JWT_ISSUER = _env_str(
+            "JWT_ISSUER", default_issuer, pattern=TOKEN_PARTY, allowed=allowed
+        )
+        self.JWT_AUDIENCE = _env_str(
+            "JWT_AUDIENCE", "wardrobe-api", pattern=TOKEN_PARTY, allowed=allowed
+        )
+        if self.JWT_AUDIENCE == MFA_TOKEN_AUDIENCE:
+            raise _refused("JWT_AUDIENCE", self.JWT_AUDIENCE, "any value but the mfa_token's own")
+        # How long verifiers may cache GET /.well-known/jwks.json (Cache-Control max-age).
+        self.JWKS_MAX_AGE = _env_int("JWKS_MAX_AGE", 300, low=0, high=86_400)
 
     def read_mail_settings(self) -> None:
         """Outgoing mail and the links it carries (app/mail, app/identity/links.py)."""
@@ -498,6 +533,10 @@ def derived_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """
     # Errors name the statement but never its parameters (which may be a password hash).
     derived: dict[str, Any] = {"SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True}}
+    # The Ed25519 keys of JWT_PRIVATE_KEY_FILES, as loaded objects (the first signs).
+    derived["JWT_SIGNING_KEYS"] = _signing_keys(
+        settings["JWT_ALGORITHM"], list(settings["JWT_PRIVATE_KEY_FILES"])
+    )
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         derived["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "hide_parameters": True,

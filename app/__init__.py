@@ -71,13 +71,23 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import blp as auth_blp
     from app.clothes.routes import blp as clothes_blp
     from app.health.routes import blp as health_blp
+    from app.keys.routes import blp as keys_blp
     from app.mfa.routes import blp as mfa_blp
     from app.outfits.routes import blp as outfits_blp
     from app.users.routes import blp as users_blp
     from app.webclient.routes import blp as webclient_blp
 
     app.url_map.converters.update(URL_CONVERTERS)
-    blueprints = (auth_blp, accounts_blp, mfa_blp, users_blp, clothes_blp, outfits_blp, health_blp)
+    blueprints = (
+        auth_blp,
+        accounts_blp,
+        mfa_blp,
+        users_blp,
+        clothes_blp,
+        outfits_blp,
+        health_blp,
+        keys_blp,
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(apidocs_blp)

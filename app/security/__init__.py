@@ -2,7 +2,10 @@
 
 Every file, in reading order:
 
-- tokens.py              makes and verifies JWTs: signature, algorithm, claims.
+- tokens.py              makes and verifies access and refresh tokens: claims, and a
+                         cache of verified tokens.
+- signing.py             the key ring: which key signs (HS256 secret or EdDSA key), which
+                         keys verify (by `kid`), iss and aud, the published JWKS.
 - authentication.py      turns the Authorization header (or the session cookie) into a
                          Principal, or a 401; reads only.
 - clients.py             services, not users: a resource server's HTTP Basic client
