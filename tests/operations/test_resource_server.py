@@ -10,10 +10,13 @@ document, introspection) are real.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import jwt
 import pytest
@@ -27,39 +30,25 @@ from tests.support.clients import CLIENT_ID, CLIENT_PASSWORD, CLIENTS_SETTING
 from tests.support.data import PASSWORD
 from tests.support.http import bearer
 from tests.support.live_server import LiveServer, run_live_server
-from tests.support.paths import ROOT
+from tests.support.signing import KeyFile, new_key
 from tests.support.tokens import claims_of
 
-# The API signs with EdDSA once config.py reads JWT_PRIVATE_KEY_FILES (the asymmetric keys
-# work); until then there is nothing for a JWKS-only resource server to verify.
-EDDSA_SIGNING = "JWT_PRIVATE_KEY_FILES" in (ROOT / "config.py").read_text()
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not EDDSA_SIGNING,
-        reason="the API cannot sign with EdDSA yet (no JWT_ALGORITHM=EdDSA / "
-        "JWT_PRIVATE_KEY_FILES / GET /.well-known/jwks.json in this checkout)",
-    ),
-]
+pytestmark = pytest.mark.slow
 
 ISSUER = "https://wardrobe.example.test"
 AUDIENCE = "wardrobe-api"
 
 
 @pytest.fixture(scope="module")
-def signing_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ed25519PrivateKey, Path]:
-    """An Ed25519 key of this module's own, as a PEM file (what `flask keys generate` writes)."""
-    key = Ed25519PrivateKey.generate()
-    path = tmp_path_factory.mktemp("keys") / "signing.pem"
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    path.chmod(0o600)
-    return key, path
+def signing_key(tmp_path_factory: pytest.TempPathFactory) -> KeyFile:
+    """An Ed25519 key of this module's own, as `flask keys generate` writes it."""
+    return new_key(tmp_path_factory.mktemp("keys"))
+
+
+def private_key(key: KeyFile) -> Ed25519PrivateKey:
+    loaded = serialization.load_pem_private_key(key.private_pem(), password=None)
+    assert isinstance(loaded, Ed25519PrivateKey)
+    return loaded
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +56,7 @@ def api(tmp_path_factory: pytest.TempPathFactory, signing_key) -> Iterator[LiveS
     with run_live_server(
         tmp_path_factory.mktemp("eddsa-api"),
         JWT_ALGORITHM="EdDSA",
-        JWT_PRIVATE_KEY_FILES=str(signing_key[1]),
+        JWT_PRIVATE_KEY_FILES=str(signing_key.path),
         JWT_ISSUER=ISSUER,
         JWT_AUDIENCE=AUDIENCE,
         INTROSPECTION_CLIENTS=CLIENTS_SETTING,
@@ -145,20 +134,34 @@ def test_the_published_keys_verify_the_apis_tokens_and_nothing_else(api, notes, 
 def test_a_token_for_another_issuer_or_audience_is_refused(api, notes, tokens, signing_key, change):
     """Signed with the API's own key (so only the claim is wrong)."""
     kid = jwt.get_unverified_header(tokens["access_token"])["kid"]
+    assert kid == signing_key.kid
+    key = private_key(signing_key)
     claims = claims_of(tokens["access_token"]) | change
-    forged = jwt.encode(claims, signing_key[0], algorithm="EdDSA", headers={"kid": kid})
+    forged = jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid})
     assert notes.get("/notes", headers=bearer(forged)).status_code == 401
     # The same claims unchanged, signed the same way, pass: the forge itself is sound.
-    sound = jwt.encode(claims_of(tokens["access_token"]), signing_key[0], "EdDSA", {"kid": kid})
+    sound = jwt.encode(claims_of(tokens["access_token"]), key, "EdDSA", {"kid": kid})
     assert notes.get("/notes", headers=bearer(sound)).status_code == 200
 
 
-def test_an_unknown_key_or_another_algorithm_is_refused(api, notes, tokens):
+def hs256(claims: dict, secret: bytes, kid: str) -> str:
+    """An HS256 token made by hand: PyJWT refuses to use a PEM key as an HMAC secret."""
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    signed = f"{part({'alg': 'HS256', 'typ': 'JWT', 'kid': kid})}.{part(claims)}"
+    mac = hmac.new(secret, signed.encode(), hashlib.sha256).digest()
+    return f"{signed}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
+def test_an_unknown_key_or_another_algorithm_is_refused(api, notes, tokens, signing_key):
     claims = claims_of(tokens["access_token"])
     stranger = jwt.encode(claims, Ed25519PrivateKey.generate(), "EdDSA", {"kid": "not-ours"})
     assert notes.get("/notes", headers=bearer(stranger)).status_code == 401
     kid = jwt.get_unverified_header(tokens["access_token"])["kid"]
-    hmac_forgery = jwt.encode(claims, "a-public-key-is-no-hmac-secret" * 2, "HS256", {"kid": kid})
+    # The classic confusion: the published public key used as an HMAC secret.
+    hmac_forgery = hs256(claims, signing_key.public_pem(), kid)
     assert notes.get("/notes", headers=bearer(hmac_forgery)).status_code == 401
 
 
