@@ -13,6 +13,7 @@ listed there).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -40,6 +41,7 @@ ORIGIN = re.compile(
 REDIS_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 MAIL_FROM = re.compile(r"[^\r\n<>@]{0,100}<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+")
 PUBLIC_BASE_URL = re.compile(ORIGIN.pattern + r"(?:/[A-Za-z0-9._~/-]*)?")
+CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 BIND = re.compile(r"unix:/\S+|fd://\d+|(?:[A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):\d{1,5}")
 # `iss` and `aud` of our tokens: a name or a URL, printable ASCII without spaces.
 TOKEN_PARTY = re.compile(r"[\x21-\x7e]{1,200}")
@@ -197,6 +199,30 @@ def _env_redis_url(name: str) -> str | None:
     return raw
 
 
+def parse_clients(name: str, raw: str, *, production: bool) -> dict[str, bytes]:
+    """`id:secret,id2:secret2` -> {id: SHA-256 of its secret}: the secrets are not kept.
+
+    An id is 1-64 of A-Za-z0-9._- and appears once. In production each secret is checked
+    like a signing key (32+ bytes, varied, never a value from this repository). Errors name
+    the entry by its position and id, never by its secret.
+    Raises ConfigError: the first entry that is refused.
+    """
+    clients: dict[str, bytes] = {}
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    for number, item in enumerate(items, 1):
+        client_id, _, secret = item.partition(":")
+        where = f"{name} entry {number}"
+        if not CLIENT_ID.fullmatch(client_id) or not secret:
+            raise ConfigError(f"{where} is not allowed: use ID:SECRET, ID 1-64 of A-Za-z0-9._-")
+        if client_id in clients:
+            raise ConfigError(f"{where} is not allowed: the id {client_id!r} appears twice")
+        problem = secret_keys.key_problem(secret) if production else None
+        if problem:
+            raise ConfigError(f"{where} ({client_id!r}): its secret is refused: {problem}")
+        clients[client_id] = hashlib.sha256(secret.encode()).digest()
+    return clients
+
+
 def _default_database_url() -> str:
     INSTANCE_DIR.mkdir(exist_ok=True)
     return f"sqlite:///{INSTANCE_DIR / 'wardrobe.db'}"
@@ -327,6 +353,12 @@ class Config:
         self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 65_536, low=1, high=16_777_216)
         self.CORS_ORIGINS = _env_list(
             "CORS_ORIGINS", check=_is_origin, allowed="origins like https://app.example.com[:PORT]"
+        )
+        # Resource servers that may call POST /auth/introspect (HTTP Basic), secrets hashed.
+        self.INTROSPECTION_CLIENTS = parse_clients(
+            "INTROSPECTION_CLIENTS",
+            os.environ.get("INTROSPECTION_CLIENTS", ""),
+            production=self.ENV_NAME == "production",
         )
         self.read_mail_settings()
         self.read_signing_settings()
