@@ -43,7 +43,7 @@ LOGIN_EVENTS = {
 }
 # Any other method (clients may send any token) is counted as "other": bounded labels.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-UNMATCHED = "unmatched"  # no route: the router's 404 or 405
+UNMATCHED = "unmatched"  # no route took it: the router's 404 or 405
 
 
 def init_app(app: Flask) -> None:

@@ -250,6 +250,32 @@ class TestRateLimits:
         assert scraper.value("wardrobe_logins_total", outcome="throttled") == throttled + 1
 
 
+class TestUserRateLimit:
+    @pytest.fixture
+    def app_overrides(self) -> dict:
+        return {**METRICS_ON, "PASSWORD_CHANGE_RATE_LIMIT": "1 per minute"}
+
+    def test_a_429_of_the_callers_own_budget_is_by_user(self, client, scraper, user_headers):
+        body = {"current_password": "not-the-password", "new_password": "another passphrase"}
+        limited = {
+            scope: scraper.value("wardrobe_rate_limited_total", scope=scope)
+            for scope in ("user", "address")
+        }
+        first = client.put("/auth/password", json=body, headers=user_headers)
+        assert first.status_code == 403
+        # From another address: that address's budget is whole, the user's is spent.
+        other = client.put(
+            "/auth/password",
+            json=body,
+            headers=user_headers,
+            environ_base={"REMOTE_ADDR": "10.9.8.7"},
+        )
+        assert_problem(other, 429, "rate_limited")
+        assert scraper.value("wardrobe_rate_limited_total", scope="user") == limited["user"] + 1
+        assert scraper.value("wardrobe_rate_limited_total", scope="address") == limited["address"]
+        assert scraper.value("wardrobe_logins_total", outcome="throttled") == 0
+
+
 class TestAccountRateLimit:
     @pytest.fixture
     def app_overrides(self) -> dict:
