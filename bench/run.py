@@ -192,22 +192,7 @@ def main() -> int:  # a linear script: set up, measure, report
     )
     seed(env, args.items, has_catalogue)
 
-    gunicorn = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "wsgi:app",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "--error-logfile",
-            str(workdir / "gunicorn.log"),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    gunicorn = start_gunicorn(env, port, workdir / "gunicorn.log", args.workers)
     try:
         wait_until_up(base)
         tokens = http(
@@ -251,6 +236,9 @@ def main() -> int:  # a linear script: set up, measure, report
             env, args.mfa_users, base, max(args.seconds, 10), workdir, login
         )
         peak_rss = [rss_mb(pid, "VmHWM") for pid in worker_pids(gunicorn.pid)]
+        metrics_ratio = (
+            measure_metrics_cost(env, base, auth, args, workdir) if has_catalogue else None
+        )
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
@@ -261,6 +249,8 @@ def main() -> int:  # a linear script: set up, measure, report
         " the same wrk setup, 16 threads of one connection; the goal is >= 0.9)"
     )
     print_cookie_ratio(targets)
+    if metrics_ratio is not None:
+        print(f"GET /clothes with metrics on / without: {metrics_ratio:.2f} (target >= 0.95)")
     if deep_rows:
         deep_label = f"after row {args.items - 1000} p50 ms"
         print(f"\n{'sort':<14}{'first page p50 ms':>19}{deep_label:>28}{'ratio':>8}")
@@ -276,6 +266,49 @@ def main() -> int:  # a linear script: set up, measure, report
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0
+
+
+def start_gunicorn(env: dict[str, str], port: int, log: Path, workers: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "wsgi:app",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--error-logfile",
+            str(log),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def measure_metrics_cost(
+    env: dict[str, str], base: str, auth: dict[str, str], args: argparse.Namespace, workdir: Path
+) -> float:
+    """GET /clothes?limit=20 on a second server with METRICS_ENABLED, as a ratio to this one."""
+    import metrics_cost  # bench/ is this script's folder
+
+    def serve(server_env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+        server = start_gunicorn(server_env, port, log, args.workers)
+        wait_until_up(f"http://127.0.0.1:{port}")
+        return server
+
+    clothes = Target("GET /clothes?limit=20", "/clothes?limit=20", auth)
+    return metrics_cost.measure(
+        env,
+        serve,
+        lambda url, seconds: run_wrk(url, clothes, seconds, workdir),
+        base,
+        port=free_port(),
+        rounds=args.rounds,
+        seconds=args.seconds,
+        workdir=workdir,
+    )
 
 
 def measure_deep_pages(
