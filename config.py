@@ -42,6 +42,8 @@ REDIS_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 MAIL_FROM = re.compile(r"[^\r\n<>@]{0,100}<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+")
 PUBLIC_BASE_URL = re.compile(ORIGIN.pattern + r"(?:/[A-Za-z0-9._~/-]*)?")
 CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# RFC 6750's token characters: what fits in `Authorization: Bearer ...` as it is.
+BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{1,256}")
 BIND = re.compile(r"unix:/\S+|fd://\d+|(?:[A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):\d{1,5}")
 # `iss` and `aud` of our tokens: a name or a URL, printable ASCII without spaces.
 TOKEN_PARTY = re.compile(r"[\x21-\x7e]{1,200}")
@@ -386,6 +388,15 @@ class Config:
             raise _refused("JWT_AUDIENCE", self.JWT_AUDIENCE, "any value but the mfa_token's own")
         # How long verifiers may cache GET /.well-known/jwks.json (Cache-Control max-age).
         self.JWKS_MAX_AGE = _env_int("JWKS_MAX_AGE", 300, low=0, high=86_400)
+        self.read_metrics_settings()
+
+    def read_metrics_settings(self) -> None:
+        """GET /metrics for Prometheus (app/metrics): off, the route does not even exist."""
+        self.METRICS_ENABLED = _env_bool("METRICS_ENABLED", default=False)
+        # When set, a scrape must send `Authorization: Bearer <METRICS_TOKEN>`.
+        self.METRICS_TOKEN = _env_str(
+            "METRICS_TOKEN", "", pattern=BEARER_TOKEN, allowed="1-256 of A-Za-z0-9._~+/=-"
+        )
 
     def read_mail_settings(self) -> None:
         """Outgoing mail and the links it carries (app/mail, app/identity/links.py)."""
@@ -459,6 +470,25 @@ class ProductionConfig(Config):
             raise ConfigError(
                 "MAIL_URL=console is not allowed in production: it logs the links it sends"
             )
+
+    def read_metrics_settings(self) -> None:
+        """With metrics on, a scrape needs METRICS_TOKEN, a key like the others.
+
+        Raises ConfigError: METRICS_ENABLED without METRICS_TOKEN, or a weak or reused token.
+        """
+        super().read_metrics_settings()
+        if not self.METRICS_ENABLED:
+            return
+        if not self.METRICS_TOKEN:
+            raise ConfigError(
+                "METRICS_TOKEN must be set in production when METRICS_ENABLED is true: "
+                "32+ random bytes, which Prometheus sends as a bearer token"
+            )
+        keys = [("SECRET_KEY", self.SECRET_KEY), ("JWT_SECRET_KEY", self.JWT_SECRET_KEY)]
+        try:
+            secret_keys.check_production_keys([*keys, ("METRICS_TOKEN", self.METRICS_TOKEN)])
+        except secret_keys.UnsafeKey as error:
+            raise ConfigError(str(error)) from None
 
     def settle_keys(self) -> None:
         """Every key set by the operator, strong, distinct and never seen in this repository.

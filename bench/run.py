@@ -241,6 +241,9 @@ def main() -> int:  # a linear script: set up, measure, report
             env, args.mfa_users, base, max(args.seconds, 10), workdir, login
         )
         peak_rss = [rss_mb(pid, "VmHWM") for pid in worker_pids(gunicorn.pid)]
+        metrics_ratio = (
+            measure_metrics_cost(env, base, auth, args, workdir) if has_catalogue else None
+        )
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
@@ -255,6 +258,8 @@ def main() -> int:  # a linear script: set up, measure, report
     if eddsa is not None:
         ratio = statistics.median(eddsa.ratios) / statistics.median(targets[0].ratios)
         print(f"\nEdDSA / HS256 GET /auth/me: {ratio:.2f} (target >= 0.9)")
+    if metrics_ratio is not None:
+        print(f"GET /clothes with metrics on / without: {metrics_ratio:.2f} (target >= 0.95)")
     if deep_rows:
         deep_label = f"after row {args.items - 1000} p50 ms"
         print(f"\n{'sort':<14}{'first page p50 ms':>19}{deep_label:>28}{'ratio':>8}")
@@ -334,6 +339,28 @@ def measure_eddsa_me(env: dict[str, str], args: argparse.Namespace, workdir: Pat
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
     return target
+def measure_metrics_cost(
+    env: dict[str, str], base: str, auth: dict[str, str], args: argparse.Namespace, workdir: Path
+) -> float:
+    """GET /clothes?limit=20 on a second server with METRICS_ENABLED, as a ratio to this one."""
+    import metrics_cost  # bench/ is this script's folder
+
+    def serve(server_env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+        server = start_gunicorn(server_env, port, args.workers, log)
+        wait_until_up(f"http://127.0.0.1:{port}")
+        return server
+
+    clothes = Target("GET /clothes?limit=20", "/clothes?limit=20", auth)
+    return metrics_cost.measure(
+        env,
+        serve,
+        lambda url, seconds: run_wrk(url, clothes, seconds, workdir),
+        base,
+        port=free_port(),
+        rounds=args.rounds,
+        seconds=args.seconds,
+        workdir=workdir,
+    )
 
 
 def measure_deep_pages(
