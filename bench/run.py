@@ -339,6 +339,8 @@ def measure_eddsa_me(env: dict[str, str], args: argparse.Namespace, workdir: Pat
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
     return target
+
+
 def measure_metrics_cost(
     env: dict[str, str], base: str, auth: dict[str, str], args: argparse.Namespace, workdir: Path
 ) -> float:
