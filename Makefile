@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-pg e2e chromium lint format migrate docs bench soak clean
+.PHONY: run test test-pg test-scale e2e chromium nginx lint format migrate docs bench bench-scale soak clean
 
 # The stamp files re-run pip only when a requirements file changes.
 $(BIN)/python:
@@ -51,7 +51,7 @@ run: migrate $(VENV)/.installed-examples
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev
-	$(BIN)/pytest -m "not e2e" --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not e2e and not scale" --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 # Swagger UI in a real browser (tests/e2e). Playwright drives the system Chromium: it
 # cannot download a browser of its own here, and never needs `playwright install`.
@@ -75,6 +75,26 @@ chromium:
 		exit 1; \
 	fi
 
+# Installs Debian's nginx once, for make test-scale and make bench-scale (quietly; nothing to do
+# when it is there). Needs root. The package's own service is not started (no init here): the
+# tests and the bench run private nginx processes from a temp folder, as the current user.
+NGINX ?= $(shell command -v nginx || echo /usr/sbin/nginx)
+nginx:
+	@if [ -x "$(NGINX)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's nginx for make test-scale..."; \
+		log=$$(mktemp); \
+		{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; } >"$$log" 2>&1 \
+			|| { cat "$$log" >&2; rm -f "$$log"; exit 1; }; \
+		rm -f "$$log"; \
+		[ -x /usr/sbin/nginx ] || { echo "nginx installed, but not at /usr/sbin/nginx" >&2; exit 1; }; \
+	else \
+		echo "make test-scale needs nginx: install it (Debian: sudo apt-get install nginx)," \
+			"or pass NGINX=/path/to/nginx." >&2; \
+		exit 1; \
+	fi
+
 # The same suite on PostgreSQL and Redis. The tests create their own database next to
 # TEST_DATABASE_URL's (dropped afterwards) and use a key prefix of their own in Redis (deleted
 # afterwards), so they can share these servers with anything else.
@@ -82,7 +102,14 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 test-pg: $(VENV)/.installed-dev
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
-		$(BIN)/pytest -m "not e2e" --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+		$(BIN)/pytest -m "not e2e and not scale" --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+# Two app instances (one gunicorn worker each) on one PostgreSQL database and one Redis key
+# prefix, behind a private nginx (docs/scaling.md): a logout, a refresh replay and the login
+# limits, checked across instances. Needs both servers and nginx; CI=true fails without them.
+test-scale: $(VENV)/.installed-dev nginx
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) NGINX=$(NGINX) \
+		$(BIN)/pytest -m scale $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
