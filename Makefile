@@ -131,6 +131,16 @@ bench: $(VENV)/.installed-dev
 		|| { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# `make bench` on the deployment's shape (docs/scaling.md): one instance with 2 workers against
+# two instances with 1 worker each behind nginx, and the one instance behind nginx, for
+# /healthz, /auth/me and /clothes. PostgreSQL and Redis when TEST_DATABASE_URL and
+# TEST_REDIS_URL answer (a database and key prefix of its own, removed afterwards), else SQLite.
+bench-scale: $(VENV)/.installed-dev nginx
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; } \
+		|| { echo "make bench-scale needs wrk: sudo apt-get install wrk"; exit 1; }
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) NGINX=$(NGINX) \
+		$(BIN)/python bench/scale.py $(BENCH_ARGS)
+
 # A mixed workload from several client processes against gunicorn (2 workers) while one
 # worker gets SIGKILL and a private Redis restarts empty; checks nothing is lost and no dead
 # token works (docs/reliability.md). PostgreSQL when TEST_DATABASE_URL answers (a database
