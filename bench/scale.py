@@ -56,6 +56,7 @@ def main() -> int:
     if shutil.which("wrk") is None or nginx_binary() is None:
         raise SystemExit("bench-scale needs wrk and nginx: `apt-get install wrk nginx`")
 
+    load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="wardrobe-bench-scale-"))
     with shared_stores(workdir, sqlite=args.sqlite) as stores:
         env = bench_env(workdir) | stores
@@ -67,8 +68,9 @@ def main() -> int:
     redis = "Redis" if env.get("REDIS_URL") else "no Redis"
     print(
         f"\n{database}, {redis}, items: {args.items if catalogue else 0}, rounds: "
-        f"{args.rounds} x {args.seconds}s, {os.cpu_count()} cores; ratio: req/s over the direct "
-        f"instance's ({DIRECT}) in the same round"
+        f"{args.rounds} x {args.seconds}s, {os.cpu_count()} cores, load average "
+        f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after; ratio: req/s over the "
+        f"direct instance's ({DIRECT}) in the same round"
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0
@@ -95,10 +97,12 @@ def measure(env: dict[str, str], catalogue: bool, args, workdir: Path) -> dict[s
         for targets in rows.values():  # warm-up: imports, connections, the session cache
             for setup, target in zip(SETUPS, targets, strict=True):
                 run_wrk(bases[setup], target, 1, workdir)
-        for _ in range(args.rounds):
+        for round_ in range(args.rounds):
             for targets in rows.values():
-                for setup, target in zip(SETUPS, targets, strict=True):
-                    target.runs.append(run_wrk(bases[setup], target, args.seconds, workdir))
+                # Each round starts with another set-up, so none is always measured first.
+                for index in _rotated(len(SETUPS), round_):
+                    target = targets[index]
+                    target.runs.append(run_wrk(bases[SETUPS[index]], target, args.seconds, workdir))
                 direct = targets[0].runs[-1]["rps"]
                 for target in targets:
                     target.ratios.append(target.runs[-1]["rps"] / direct)
@@ -163,6 +167,10 @@ def _admin(admin_url: str, statement: str) -> None:
             connection.execute(text(statement))
     finally:
         engine.dispose()
+
+
+def _rotated(count: int, start: int) -> list[int]:
+    return [(start + offset) % count for offset in range(count)]
 
 
 def _hosts(bases: list[str]) -> list[str]:
