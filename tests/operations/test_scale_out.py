@@ -72,13 +72,11 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     folder = tmp_path_factory.mktemp("scale")
     try:
         with ExitStack() as stack:
-            instances = tuple(
-                stack.enter_context(run_live_server(folder / name, workers=1, **shared))
-                for name in ("one", "two")
-            )
-            upstreams = [server.url.removeprefix("http://") for server in instances]
+            one = stack.enter_context(run_live_server(folder / "one", workers=1, **shared))
+            two = stack.enter_context(run_live_server(folder / "two", workers=1, **shared))
+            upstreams = [server.url.removeprefix("http://") for server in (one, two)]
             proxy = stack.enter_context(run_nginx(upstreams, folder / "nginx"))
-            yield Cluster(instances, proxy)  # type: ignore[arg-type]
+            yield Cluster((one, two), proxy)
     finally:
         backends.delete_keys(redis_url, prefix)
         backends.drop_database(database_url, url)
