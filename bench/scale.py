@@ -122,6 +122,10 @@ def print_rows(rows: dict[str, list[Target]]) -> bool:
             failed = failed or errors > 0
             ratio = statistics.median(target.ratios)
             print(f"{name:<24}{setup:<24}{rps:>8.0f}{p50:>9.1f}{p99:>9.1f}{errors:>8}{ratio:>7.2f}")
+    print("\nTwo instances over one with the same workers, both behind nginx (same rounds):")
+    for name, (_, two, one) in rows.items():
+        pairs = zip(two.runs, one.runs, strict=True)
+        print(f"  {name:<24}{statistics.median(a['rps'] / b['rps'] for a, b in pairs):.2f}")
     return failed
 
 
