@@ -11,9 +11,11 @@ TEST_ONLY = ("X-Upstream",)
 
 
 def directives(text: str) -> list[str]:
-    """The `proxy_*` and `keepalive` directives of a configuration, comments dropped."""
+    """The proxy, keep-alive and limit directives of a configuration, comments dropped."""
     lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
-    return [line for line in lines if re.match(r"(proxy_|keepalive )", line)]
+    return [
+        line for line in lines if re.match(r"(proxy_|keepalive |client_max|large_client)", line)
+    ]
 
 
 def test_the_documented_proxy_directives_are_the_tested_ones():

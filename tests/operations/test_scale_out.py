@@ -121,6 +121,17 @@ def test_nginx_takes_turns_and_passes_only_the_address_it_saw(cluster):
     assert [session["ip"] for session in sessions["items"]] == [address]
 
 
+def test_nginx_answers_what_it_refuses_as_problems_before_gunicorn_would(cluster):
+    """gunicorn's own answer to an over-long header line is a plain 431 (documented); nginx
+    in front refuses it first, and a body over the limit, as problem+json."""
+    one, _, proxy = cluster.clients(new_address())
+    huge = {"X-Big": "a" * 9000}
+    assert one.get("/healthz", headers=huge).status_code == 431  # gunicorn, straight
+    assert_problem(proxy.get("/healthz", headers=huge), 400, "malformed_json")
+    body = {"email": "big@example.com", "password": "p" * 70_000}
+    assert_problem(proxy.post("/auth/register", json=body), 413, "payload_too_large")
+
+
 def test_a_logout_through_one_instance_is_refused_at_once_through_every_path(cluster):
     one, two, proxy = cluster.clients(new_address())
     tokens = login(one, register(one))

@@ -9,6 +9,7 @@ X-Forwarded-For and X-Forwarded-Proto set by nginx (the app trusts them with TRU
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -21,7 +22,8 @@ from pathlib import Path
 
 STARTUP_TIMEOUT = 10.0
 
-# The deployable part: one upstream of every instance, one server that proxies to it.
+# The deployable part: one upstream of every instance, one server that proxies to it, with
+# docs/deploy.md's limits and its problem+json answers for what nginx refuses itself.
 PROXY_BLOCK = """\
 upstream wardrobe {{
 {servers}
@@ -30,9 +32,9 @@ upstream wardrobe {{
 
 server {{
     listen 127.0.0.1:{port};
-    # gunicorn's own limit (8,190 bytes a header line) stays the tighter one.
-    large_client_header_buffers 4 16k;
     client_max_body_size 64k;
+    large_client_header_buffers 4 8k;
+    proxy_read_timeout 35s;
 
     location / {{
         proxy_pass http://wardrobe;
@@ -46,8 +48,29 @@ server {{
         # Which instance answered (not for production): the test sees both take turns.
         add_header X-Upstream $upstream_addr always;
     }}
+
+    error_page 413 = @too_large;
+    error_page 400 494 = @bad_request;
+    error_page 502 503 504 = @unavailable;
+    default_type application/problem+json;
+    location @too_large {{
+        return 413 '{too_large}';
+    }}
+    location @bad_request {{
+        return 400 '{bad_request}';
+    }}
+    location @unavailable {{
+        return 503 '{unavailable}';
+    }}
 }}
 """
+
+PROBLEMS = {
+    "too_large": (413, "Payload too large", "payload_too_large"),
+    "bad_request": (400, "Bad request", "malformed_json"),
+    "unavailable": (503, "Service unavailable", "service_unavailable"),
+}
+
 
 # What a private nginx needs around it: every path inside its own folder, in the foreground.
 MAIN_CONF = """\
@@ -95,7 +118,14 @@ def nginx_binary() -> str | None:
 def render(upstreams: Sequence[str], port: int, prefix: Path, workers: int = 1) -> str:
     """The whole nginx.conf: `upstreams` are `host:port` of the app instances."""
     servers = "\n".join(f"    server {address};" for address in upstreams)
-    proxy = PROXY_BLOCK.format(servers=servers, port=port)
+    problems = {
+        name: json.dumps(
+            {"type": "about:blank", "title": title, "status": status, "code": code},
+            separators=(",", ":"),
+        )
+        for name, (status, title, code) in PROBLEMS.items()
+    }
+    proxy = PROXY_BLOCK.format(servers=servers, port=port, **problems)
     # As root, nginx would run its workers as `nobody`, who cannot enter a private temp folder.
     user = "user root;\n" if os.geteuid() == 0 else ""
     return MAIN_CONF.format(user=user, workers=workers, prefix=prefix, proxy=_indent(proxy, "    "))
