@@ -1,10 +1,10 @@
 # Wardrobe API. `make run` serves on http://127.0.0.1:8000 (`make run PORT=8001` for another
 # port); `make test` runs every test but the browser check and the two-instance test, which
-# `make e2e` and `make test-scale` run. All create
-# .venv and install what is missing first; nothing else is needed but Python 3.11+ (checked
-# before .venv is made; `make PYTHON=python3.12 ...` picks another) and, for `make e2e`,
-# Debian's chromium, and for `make test-scale` and `make bench-scale`, Debian's nginx, each
-# installed by its target when run as root.
+# `make e2e` and `make test-scale` run. All create .venv and install what is missing first;
+# nothing else is needed but Python 3.11+ (checked before .venv is made; `make
+# PYTHON=python3.12 ...` picks another) and, for `make e2e`, Debian's chromium, and for
+# `make test-scale` and `make bench-scale`, Debian's nginx, each installed by its target when
+# run as root.
 
 PYTHON ?= python3
 VENV := .venv
