@@ -1,8 +1,10 @@
 # Wardrobe API. `make run` serves on http://127.0.0.1:8000 (`make run PORT=8001` for another
-# port); `make test` runs every test but the browser check, which `make e2e` runs. All create
-# .venv and install what is missing first; nothing else is needed but Python 3.11+ (checked
-# before .venv is made; `make PYTHON=python3.12 ...` picks another) and, for `make e2e`,
-# Debian's chromium, installed by it when run as root.
+# port); `make test` runs every test but the browser check and the two-instance test, which
+# `make e2e` and `make test-scale` run. All create .venv and install what is missing first;
+# nothing else is needed but Python 3.11+ (checked before .venv is made; `make
+# PYTHON=python3.12 ...` picks another) and, for `make e2e`, Debian's chromium, and for
+# `make test-scale` and `make bench-scale`, Debian's nginx, each installed by its target when
+# run as root.
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +14,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-pg e2e chromium lint format migrate docs bench soak clean
+.PHONY: run test test-pg test-scale e2e chromium nginx lint format migrate docs bench bench-scale soak clean
 
 # The stamp files re-run pip only when a requirements file changes.
 $(BIN)/python:
@@ -51,7 +53,7 @@ run: migrate $(VENV)/.installed-examples
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev
-	$(BIN)/pytest -m "not e2e" --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not e2e and not scale" --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 # Swagger UI in a real browser (tests/e2e). Playwright drives the system Chromium: it
 # cannot download a browser of its own here, and never needs `playwright install`.
@@ -75,6 +77,26 @@ chromium:
 		exit 1; \
 	fi
 
+# Installs Debian's nginx once, for make test-scale and make bench-scale (quietly; nothing to do
+# when it is there). Needs root. The package's own service is not started (no init here): the
+# tests and the bench run private nginx processes from a temp folder, as the current user.
+NGINX ?= $(shell command -v nginx || echo /usr/sbin/nginx)
+nginx:
+	@if [ -x "$(NGINX)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's nginx for make test-scale..."; \
+		log=$$(mktemp); \
+		{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; } >"$$log" 2>&1 \
+			|| { cat "$$log" >&2; rm -f "$$log"; exit 1; }; \
+		rm -f "$$log"; \
+		[ -x /usr/sbin/nginx ] || { echo "nginx installed, but not at /usr/sbin/nginx" >&2; exit 1; }; \
+	else \
+		echo "make test-scale needs nginx: install it (Debian: sudo apt-get install nginx)," \
+			"or pass NGINX=/path/to/nginx." >&2; \
+		exit 1; \
+	fi
+
 # The same suite on PostgreSQL and Redis. The tests create their own database next to
 # TEST_DATABASE_URL's (dropped afterwards) and use a key prefix of their own in Redis (deleted
 # afterwards), so they can share these servers with anything else.
@@ -82,7 +104,14 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 test-pg: $(VENV)/.installed-dev
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
-		$(BIN)/pytest -m "not e2e" --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+		$(BIN)/pytest -m "not e2e and not scale" --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+# Two app instances (one gunicorn worker each) on one PostgreSQL database and one Redis key
+# prefix, behind a private nginx (docs/scaling.md): a logout, a refresh replay and the login
+# limits, checked across instances. Needs both servers and nginx; CI=true fails without them.
+test-scale: $(VENV)/.installed-dev nginx
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) NGINX=$(NGINX) \
+		$(BIN)/pytest -m scale $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -103,6 +132,16 @@ bench: $(VENV)/.installed-dev
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; } \
 		|| { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# `make bench` on the deployment's shape (docs/scaling.md): one instance with 2 workers against
+# two instances with 1 worker each behind nginx, and the one instance behind nginx, for
+# /healthz, /auth/me and /clothes. PostgreSQL and Redis when TEST_DATABASE_URL and
+# TEST_REDIS_URL answer (a database and key prefix of its own, removed afterwards), else SQLite.
+bench-scale: $(VENV)/.installed-dev nginx
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; } \
+		|| { echo "make bench-scale needs wrk: sudo apt-get install wrk"; exit 1; }
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) NGINX=$(NGINX) \
+		$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
 # A mixed workload from several client processes against gunicorn (2 workers) while one
 # worker gets SIGKILL and a private Redis restarts empty; checks nothing is lost and no dead

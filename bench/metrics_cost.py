@@ -8,41 +8,21 @@ the other is measured. The target: at least 0.95 (counting must stay a small par
 
 from __future__ import annotations
 
-import secrets
-import signal
 import statistics
-import subprocess
 from collections.abc import Callable
-from pathlib import Path
 
 
 def measure(
-    env: dict[str, str],
-    serve: Callable[[dict[str, str], int, Path], subprocess.Popen],
-    run: Callable[[str, int], dict],
-    base: str,
-    *,
-    port: int,
-    rounds: int,
-    seconds: int,
-    workdir: Path,
+    run: Callable[[str, int], dict], *, off_base: str, on_base: str, rounds: int, seconds: int
 ) -> float:
     """Median over `rounds` of (req/s with metrics on) / (req/s without).
 
-    `serve(env, port, log)` starts gunicorn and waits until it answers; `run(url, seconds)`
-    runs wrk on /clothes?limit=20 of the server at `url`.
+    `run(url, seconds)` runs wrk on /clothes?limit=20 of the server at `url`.
     """
-    metrics_env = env | {"METRICS_ENABLED": "true", "METRICS_TOKEN": secrets.token_urlsafe(48)}
-    server = serve(metrics_env, port, workdir / "gunicorn-metrics.log")
-    on_base = f"http://127.0.0.1:{port}"
+    run(on_base, 1)  # warm-up: each worker builds its series once
     ratios = []
-    try:
-        run(on_base, 1)  # warm-up: each worker builds its series once
-        for _ in range(rounds):
-            off = run(base, seconds)
-            on = run(on_base, seconds)
-            ratios.append(on["rps"] / off["rps"])
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    for _ in range(rounds):
+        off = run(off_base, seconds)
+        on = run(on_base, seconds)
+        ratios.append(on["rps"] / off["rps"])
     return statistics.median(ratios)

@@ -12,72 +12,28 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import secrets
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-REPORT_LUA = (Path(__file__).with_name("report.lua")).read_text()
-PASSWORD = "bench password 1234"
-
-
-@dataclass
-class Target:
-    """One row of the table: a wrk script (method, path, headers, body) and its results."""
-
-    name: str
-    path: str
-    headers: dict[str, str] = field(default_factory=dict)
-    method: str = "GET"
-    body: str | None = None
-    # Two sync workers serve two requests at once; a few more connections keep both busy
-    # without a queue that turns into accept-backlog stalls (p99 near a second with 8).
-    connections: int = 4
-    runs: list[dict] = field(default_factory=list)
-    ratios: list[float] = field(default_factory=list)
-    threads: int | None = None  # wrk threads; default min(2, connections)
-    script: str | None = None  # a whole wrk script of its own (the two-step login)
-
-    def lua(self) -> str:
-        if self.script is not None:
-            return self.script
-        lines = [f'wrk.method = "{self.method}"']
-        for name, value in self.headers.items():
-            lines.append(f'wrk.headers["{name}"] = "{value}"')
-        if self.body is not None:
-            lines.append(f"wrk.body = {json.dumps(self.body)}")
-        return "\n".join(lines) + "\n" + REPORT_LUA
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http(method: str, url: str, body: dict | None = None, token: str | None = None) -> dict:
-    request = urllib.request.Request(url, method=method)
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, data=data, timeout=30) as response:
-        raw = response.read()
-    return json.loads(raw) if raw else {}
+from harness import (  # bench/ is this script's folder
+    ADMIN,
+    PASSWORD,
+    Target,
+    bench_env,
+    flask,
+    gunicorn,
+    has_catalogue,
+    http,
+    print_table,
+    run_wrk,
+    seed,
+    worker_pids,
+)
 
 
 def cookie_login(base: str, email: str) -> dict[str, str]:
@@ -98,26 +54,65 @@ def seed_outfits(base: str, token: str, count: int = 20, size: int = 10) -> None
         http("POST", base + "/outfits", body, token)
 
 
-def flask(env: dict[str, str], *args: str) -> None:
-    subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, check=True)
+INTROSPECTION_CLIENT = "bench-resource-server"
 
 
-def wait_until_up(base: str, deadline_s: float = 30) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        try:
-            http("GET", base + "/healthz")
-            return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer /healthz in time")
+def introspection_target(access_token: str, client_password: str) -> Target:
+    """POST /auth/introspect of a live access token, as a resource server sends it: a form,
+    with Basic client credentials (goal: at least 0.5 of /healthz)."""
+    raw = f"{INTROSPECTION_CLIENT}:{client_password}".encode()
+    return Target(
+        "POST /auth/introspect",
+        "/auth/introspect",
+        {
+            "Authorization": "Basic " + base64.b64encode(raw).decode(),
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        "POST",
+        f"token={access_token}",
+    )
 
 
-def worker_pids(master_pid: int) -> list[int]:
-    out = subprocess.run(
-        ["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True, text=True
-    ).stdout
-    return [int(pid) for pid in out.split()]
+def measure_eddsa_me(env: dict[str, str], args: argparse.Namespace, workdir: Path) -> Target:
+    """GET /auth/me from a second gunicorn on the same database, signing with a fresh Ed25519
+    key. Each round is interleaved with /healthz like the table's rows, so its ratio to
+    /healthz divided by the HS256 row's compares the two on the same machine state. The
+    verified-token cache means a repeated token costs no signature check either way."""
+    keys = workdir / "keys"
+    flask(env, "keys", "generate", "--out", str(keys))
+    (key_file,) = keys.glob("*.pem")
+    eddsa_env = env | {"JWT_ALGORITHM": "EdDSA", "JWT_PRIVATE_KEY_FILES": str(key_file)}
+    with gunicorn(eddsa_env, args.workers, workdir) as (base, _master):
+        tokens = http("POST", base + "/auth/login", {"email": ADMIN, "password": PASSWORD})
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        healthz = Target("/healthz (EdDSA)", "/healthz")
+        target = Target("GET /auth/me (EdDSA)", "/auth/me", auth)
+        for each in (healthz, target):
+            run_wrk(base, each, 1, workdir)
+        for _ in range(args.rounds):
+            before = run_wrk(base, healthz, args.seconds, workdir)
+            result = run_wrk(base, target, args.seconds, workdir)
+            target.runs.append(result)
+            target.ratios.append(result["rps"] / before["rps"])
+    return target
+
+
+def measure_metrics_cost(
+    env: dict[str, str], base: str, auth: dict[str, str], args: argparse.Namespace, workdir: Path
+) -> float:
+    """GET /clothes?limit=20 on a second server with METRICS_ENABLED, as a ratio to this one."""
+    import metrics_cost  # bench/ is this script's folder
+
+    clothes = Target("GET /clothes?limit=20", "/clothes?limit=20", auth)
+    metrics_env = env | {"METRICS_ENABLED": "true", "METRICS_TOKEN": secrets.token_urlsafe(48)}
+    with gunicorn(metrics_env, args.workers, workdir) as (on_base, _master):
+        return metrics_cost.measure(
+            lambda url, seconds: run_wrk(url, clothes, seconds, workdir),
+            off_base=base,
+            on_base=on_base,
+            rounds=args.rounds,
+            seconds=args.seconds,
+        )
 
 
 def rss_mb(pid: int, key: str = "VmRSS") -> float:
@@ -125,34 +120,6 @@ def rss_mb(pid: int, key: str = "VmRSS") -> float:
         if line.startswith(key + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def run_wrk(base: str, target: Target, seconds: int, workdir: Path) -> dict:
-    script = workdir / f"{target.name.replace(' ', '_').replace('/', '_')}.lua"
-    script.write_text(target.lua())
-    command = [
-        "wrk",
-        f"-t{target.threads or min(2, target.connections)}",
-        f"-c{target.connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(script),
-        base + target.path,
-    ]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(line for line in out.splitlines() if line.startswith("WRK_JSON "))
-    result = json.loads(line.removeprefix("WRK_JSON "))
-    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-    return result
-
-
-def seed(env: dict[str, str], items: int, base_env_ok: bool) -> None:
-    flask(env, "db", "upgrade")
-    if base_env_ok:
-        flask(env, "seed-demo", "--count", str(items))
-    flask(env, "create-admin", "bench-admin@example.com", "--password", PASSWORD)
 
 
 def main() -> int:  # a linear script: set up, measure, report
@@ -169,47 +136,23 @@ def main() -> int:  # a linear script: set up, measure, report
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make bench does it as root)")
 
     workdir = Path(tempfile.mkdtemp(prefix="wardrobe-bench-"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    env = bench_env(workdir)
     # A resource server's credentials, for the POST /auth/introspect row.
     client_password = secrets.token_urlsafe(32)
-    env = os.environ | {
-        "APP_ENV": "production",
-        "INTROSPECTION_CLIENTS": f"bench-resource-server:{client_password}",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
-        "LOGIN_RATE_LIMIT": "1000000 per minute",
-        "REGISTER_RATE_LIMIT": "1000000 per minute",
-    }
-    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.db'}")
-    # Production refuses to start without a mail setting; the bench sends none.
-    env.setdefault("MAIL_URL", "disabled")
-    has_catalogue = (
-        "seed-demo"
-        in subprocess.run(
-            [str(BIN / "flask"), "--app", "wsgi", "--help"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
-    seed(env, args.items, has_catalogue)
+    env["INTROSPECTION_CLIENTS"] = f"{INTROSPECTION_CLIENT}:{client_password}"
+    catalogue = has_catalogue(env)
+    seed(env, args.items, catalogue)
 
-    gunicorn = start_gunicorn(env, port, args.workers, workdir / "gunicorn.log")
-    try:
-        wait_until_up(base)
-        tokens = http(
-            "POST", base + "/auth/login", {"email": "bench-admin@example.com", "password": PASSWORD}
-        )
+    with gunicorn(env, args.workers, workdir) as (base, master):
+        tokens = http("POST", base + "/auth/login", {"email": ADMIN, "password": PASSWORD})
         auth = {"Authorization": f"Bearer {tokens['access_token']}"}
         healthz = Target("/healthz", "/healthz")
         targets = [Target("GET /auth/me", "/auth/me", auth)]
-        if has_catalogue:
+        if catalogue:
             targets.append(Target("GET /clothes?limit=20", "/clothes?limit=20", auth))
             seed_outfits(base, tokens["access_token"])
             targets.append(Target("GET /outfits?limit=20", "/outfits?limit=20", auth))
-            cookie = cookie_login(base, "bench-admin@example.com")
+            cookie = cookie_login(base, ADMIN)
             targets.append(Target("GET /clothes (cookie)", "/clothes?limit=20", cookie))
         targets.append(introspection_target(tokens["access_token"], client_password))
         login = Target(
@@ -217,14 +160,13 @@ def main() -> int:  # a linear script: set up, measure, report
             "/auth/login",
             {"Content-Type": "application/json"},
             "POST",
-            json.dumps({"email": "bench-admin@example.com", "password": PASSWORD}),
+            json.dumps({"email": ADMIN, "password": PASSWORD}),
             connections=16,
         )
         # Warm-up, then the resident size every worker settles at.
         for target in (healthz, *targets):
             run_wrk(base, target, 1, workdir)
-        workers = worker_pids(gunicorn.pid)
-        warm_rss = [rss_mb(pid) for pid in workers]
+        warm_rss = [rss_mb(pid) for pid in worker_pids(master)]
 
         for _ in range(args.rounds):
             for target in targets:
@@ -233,31 +175,23 @@ def main() -> int:  # a linear script: set up, measure, report
                 healthz.runs.append(before)
                 target.runs.append(result)
                 target.ratios.append(result["rps"] / before["rps"])
-        deep_rows = (
-            measure_deep_pages(base, auth, env, args.items, workdir) if has_catalogue else []
-        )
+        deep_rows = measure_deep_pages(base, auth, env, args.items, workdir) if catalogue else []
         login.runs.append(run_wrk(base, login, max(args.seconds, 10), workdir))
         two_step = measure_two_step_login(
             env, args.mfa_users, base, max(args.seconds, 10), workdir, login
         )
-        peak_rss = [rss_mb(pid, "VmHWM") for pid in worker_pids(gunicorn.pid)]
-        metrics_ratio = (
-            measure_metrics_cost(env, base, auth, args, workdir) if has_catalogue else None
-        )
-    finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
-    eddsa = measure_eddsa_me(env, args, workdir) if has_keys(env) else None
+        peak_rss = [rss_mb(pid, "VmHWM") for pid in worker_pids(master)]
+        metrics_ratio = measure_metrics_cost(env, base, auth, args, workdir) if catalogue else None
+    eddsa = measure_eddsa_me(env, args, workdir)
 
-    failed = print_table(healthz, [*targets, login, two_step, *([eddsa] if eddsa else [])])
+    failed = print_table(healthz, [*targets, login, two_step, eddsa])
     print(
         "(two-step login: logins/s; its ratio is to a one-step login run just before it with"
         " the same wrk setup, 16 threads of one connection; the goal is >= 0.9)"
     )
     print_cookie_ratio(targets)
-    if eddsa is not None:
-        ratio = statistics.median(eddsa.ratios) / statistics.median(targets[0].ratios)
-        print(f"\nEdDSA / HS256 GET /auth/me: {ratio:.2f} (target >= 0.9)")
+    ratio = statistics.median(eddsa.ratios) / statistics.median(targets[0].ratios)
+    print(f"\nEdDSA / HS256 GET /auth/me: {ratio:.2f} (target >= 0.9)")
     if metrics_ratio is not None:
         print(f"GET /clothes with metrics on / without: {metrics_ratio:.2f} (target >= 0.95)")
     if deep_rows:
@@ -271,98 +205,10 @@ def main() -> int:  # a linear script: set up, measure, report
     )
     print(
         f"Database: {env['DATABASE_URL'].split('://')[0]}, workers: {args.workers}, "
-        f"items: {args.items if has_catalogue else 0}, rounds: {args.rounds} x {args.seconds}s"
+        f"items: {args.items if catalogue else 0}, rounds: {args.rounds} x {args.seconds}s"
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "wsgi:app",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "--error-logfile",
-            str(log),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-
-
-def has_keys(env: dict[str, str]) -> bool:
-    """Whether this checkout signs with EdDSA at all (`flask keys generate` exists)."""
-    help_text = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", "--help"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return "keys" in help_text.split()
-
-
-def measure_eddsa_me(env: dict[str, str], args: argparse.Namespace, workdir: Path) -> Target:
-    """GET /auth/me from a second gunicorn on the same database, signing with a fresh Ed25519
-    key. Each round is interleaved with /healthz like the table's rows, so its ratio to
-    /healthz divided by the HS256 row's compares the two on the same machine state. The
-    verified-token cache means a repeated token costs no signature check either way."""
-    keys = workdir / "keys"
-    flask(env, "keys", "generate", "--out", str(keys))
-    (key_file,) = keys.glob("*.pem")
-    eddsa_env = env | {"JWT_ALGORITHM": "EdDSA", "JWT_PRIVATE_KEY_FILES": str(key_file)}
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    gunicorn = start_gunicorn(eddsa_env, port, args.workers, workdir / "gunicorn-eddsa.log")
-    try:
-        wait_until_up(base)
-        tokens = http(
-            "POST", base + "/auth/login", {"email": "bench-admin@example.com", "password": PASSWORD}
-        )
-        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
-        healthz = Target("/healthz (EdDSA)", "/healthz")
-        target = Target("GET /auth/me (EdDSA)", "/auth/me", auth)
-        for each in (healthz, target):
-            run_wrk(base, each, 1, workdir)
-        for _ in range(args.rounds):
-            before = run_wrk(base, healthz, args.seconds, workdir)
-            result = run_wrk(base, target, args.seconds, workdir)
-            target.runs.append(result)
-            target.ratios.append(result["rps"] / before["rps"])
-    finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
-    return target
-
-
-def measure_metrics_cost(
-    env: dict[str, str], base: str, auth: dict[str, str], args: argparse.Namespace, workdir: Path
-) -> float:
-    """GET /clothes?limit=20 on a second server with METRICS_ENABLED, as a ratio to this one."""
-    import metrics_cost  # bench/ is this script's folder
-
-    def serve(server_env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-        server = start_gunicorn(server_env, port, args.workers, log)
-        wait_until_up(f"http://127.0.0.1:{port}")
-        return server
-
-    clothes = Target("GET /clothes?limit=20", "/clothes?limit=20", auth)
-    return metrics_cost.measure(
-        env,
-        serve,
-        lambda url, seconds: run_wrk(url, clothes, seconds, workdir),
-        base,
-        port=free_port(),
-        rounds=args.rounds,
-        seconds=args.seconds,
-        workdir=workdir,
-    )
 
 
 def measure_deep_pages(
@@ -397,22 +243,6 @@ def print_cookie_ratio(targets: list[Target]) -> None:
     print(f"\nCookie / bearer GET /clothes?limit=20: {ratio:.2f} (target >= 0.95)")
 
 
-def introspection_target(access_token: str, client_password: str) -> Target:
-    """POST /auth/introspect of a live access token, as a resource server sends it: a form,
-    with Basic client credentials (goal: at least 0.5 of /healthz)."""
-    raw = f"bench-resource-server:{client_password}".encode()
-    return Target(
-        "POST /auth/introspect",
-        "/auth/introspect",
-        {
-            "Authorization": "Basic " + base64.b64encode(raw).decode(),
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-        "POST",
-        f"token={access_token}",
-    )
-
-
 def measure_two_step_login(
     env: dict[str, str], users: int, base: str, seconds: int, workdir: Path, login: Target
 ) -> Target:
@@ -441,22 +271,6 @@ def measure_two_step_login(
     target.runs.append(run_wrk(base, target, seconds, workdir))
     target.ratios.append(target.runs[0]["rps"] / baseline["rps"])
     return target
-
-
-def print_table(healthz: Target, targets: list[Target]) -> bool:
-    print(f"\n{'endpoint':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}")
-    failed = False
-    for target in [healthz, *targets]:
-        rps = statistics.median(run["rps"] for run in target.runs)
-        p50 = statistics.median(run["p50_us"] for run in target.runs) / 1000
-        p99 = statistics.median(run["p99_us"] for run in target.runs) / 1000
-        errors = sum(run["non_2xx"] + run["socket_errors"] for run in target.runs)
-        failed = failed or errors > 0
-        ratio = f"{statistics.median(target.ratios):.2f}" if target.ratios else "1.00"
-        if target.name == "POST /auth/login":  # no ratio to /healthz
-            ratio = "-"
-        print(f"{target.name:<28}{rps:>9.0f}{p50:>9.1f}{p99:>9.1f}{errors:>8}{ratio:>8}")
-    return failed
 
 
 if __name__ == "__main__":

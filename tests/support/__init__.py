@@ -10,6 +10,9 @@ database.py      count the SQL statements of a block, snapshot() the rows
 paths.py         ROOT of the repository
 backends.py      PostgreSQL and Redis for the tests: throwaway databases, private servers
 live_server.py   a real gunicorn for the tests that talk HTTP
+remote_client.py  a client of a real server, from a loopback address of its own, that the
+                 helpers of http.py accept in place of Flask's test client
+nginx.py         a private nginx in front of app instances (the scale-out test, bench-scale)
 openapi.py       walk an OpenAPI document: operations, references, schemas
 problem_recorder.py  a pytest plugin (conftest.py loads it): every problem code the app
                  answers during the run must be in its operation's x-problem-codes

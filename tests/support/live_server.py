@@ -56,7 +56,8 @@ class LiveServer:
 def run_live_server(workdir: Path, *, workers: int = 2, **env: str) -> Iterator[LiveServer]:
     """Migrate a fresh SQLite database in `workdir` and serve it with gunicorn on loopback.
 
-    `env` overrides settings (e.g. JWT_ACCESS_TOKEN_EXPIRES="1").
+    `env` overrides settings (e.g. JWT_ACCESS_TOKEN_EXPIRES="1"; a DATABASE_URL serves that
+    database instead, migrated if needed, so two servers can share one).
     Raises RuntimeError: the migration failed, or the server did not answer /healthz in time.
     """
     workdir.mkdir(parents=True, exist_ok=True)
