@@ -70,6 +70,7 @@ PUBLIC = {
     "/auth/password-reset/confirm",
     "/healthz",
     "/readyz",
+    "/.well-known/jwks.json",
 }
 
 
