@@ -127,7 +127,14 @@ def copy_of_the_project(tmp_path: Path) -> Path:
     project.mkdir()
     for name in ("app", "migrations"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("wsgi.py", "config.py", "secret_keys.py", "logging_config.py", "gunicorn.conf.py"):
+    for name in (
+        "wsgi.py",
+        "config.py",
+        "secret_keys.py",
+        "signing_keys.py",
+        "logging_config.py",
+        "gunicorn.conf.py",
+    ):
         shutil.copy(ROOT / name, project / name)
     return project
 

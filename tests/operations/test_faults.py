@@ -13,13 +13,13 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from flask_jwt_extended import create_access_token
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
 from app.identity.models import User
 from app.security import sessions
+from app.security.signing import key_ring, sign
 from app.security.tokens import issue_token_pair
 from tests.support import backends
 from tests.support.http import assert_problem, bearer
@@ -39,7 +39,9 @@ def app_on(database_url: str, **settings) -> Flask:
 def forged_access_token(app: Flask) -> str:
     """A correctly signed token: checking it needs the database."""
     with app.app_context():
-        return create_access_token(identity="1", additional_claims={"role": "user", "sid": 1})
+        ring, now = key_ring(), int(time.time())
+        claims = {"iss": ring.issuer, "aud": ring.audience, "sub": "1", "role": "user", "sid": 1}
+        return sign({**claims, "type": "access", "jti": "forged", "iat": now, "exp": now + 60})
 
 
 def timed(call) -> tuple:
