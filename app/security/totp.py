@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 
 from app.database import rows_matched
 from app.identity.models import User
@@ -38,6 +38,19 @@ DRIFT_STEPS = 1
 SECRET_BYTES = 20  # 160 bits
 CIPHERTEXT_VERSION = "v1"
 NONCE_BYTES = 12
+
+
+# Fast path [second-step-statements]: see docs/performance.md. Recording a pin's step is
+# built once, on the table (no ORM bulk-update machinery), with bound parameters.
+_users = User.__table__
+_RECORD_STEP = (
+    update(_users)
+    .where(
+        _users.c.id == bindparam("user_id"),
+        or_(_users.c.totp_last_step.is_(None), _users.c.totp_last_step < bindparam("step")),
+    )
+    .values(totp_last_step=bindparam("step"))
+)
 
 
 class SecretUnreadable(RuntimeError):
@@ -102,16 +115,7 @@ def accept_code(user: User, code: str) -> bool:
             matched = step
     if matched is None:
         return False
-    newer = or_(User.totp_last_step.is_(None), User.totp_last_step < matched)
-    return (
-        rows_matched(
-            update(User)
-            .where(User.id == user.id, newer)
-            .values(totp_last_step=matched)
-            .execution_options(synchronize_session=False)
-        )
-        == 1
-    )
+    return rows_matched(_RECORD_STEP, {"user_id": user.id, "step": matched}) == 1
 
 
 def _key_material() -> str:
