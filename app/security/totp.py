@@ -21,7 +21,6 @@ import os
 import time
 
 import pyotp
-import segno
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -71,6 +70,8 @@ def provisioning_uri(secret: str, account: str) -> str:
 def qr_svg(uri: str) -> str:
     """The URI as a QR code, a standalone SVG document (made here, no network): it names
     the SVG namespace, so it shows as an image file as well as inline in a page."""
+    import segno  # here: only an enrolment draws one, and it is 0.75 MB of every worker
+
     document = io.BytesIO()
     segno.make(uri, error="m").save(document, kind="svg", xmldecl=False, scale=4)
     return document.getvalue().decode()

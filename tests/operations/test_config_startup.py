@@ -112,7 +112,8 @@ def copy_of_the_project(tmp_path: Path) -> Path:
     project.mkdir()
     for name in ("app", "migrations"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("wsgi.py", "config.py", "secret_keys.py", "logging_config.py", "gunicorn.conf.py"):
+    modules = ("wsgi.py", "config.py", "secret_keys.py", "logging_config.py", "allocator.py")
+    for name in (*modules, "gunicorn.conf.py"):
         shutil.copy(ROOT / name, project / name)
     return project
 
