@@ -35,13 +35,13 @@ def read(statement: Executable, parameters: dict[str, Any] | None = None) -> Res
     return connection.execute(statement, parameters)
 
 
-def rows_matched(statement: Executable) -> int:
+def rows_matched(statement: Executable, parameters: dict[str, Any] | None = None) -> int:
     """Run a bulk UPDATE or DELETE in db.session's transaction; how many rows it matched.
 
     SQLAlchemy answers such a statement with a CursorResult, which has the count, but types
     `Session.execute` as returning any Result, which has not.
     """
-    result = cast(CursorResult[Any], db.session.execute(statement))
+    result = cast(CursorResult[Any], db.session.execute(statement, parameters))
     return result.rowcount
 
 

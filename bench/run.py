@@ -17,12 +17,14 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
 from harness import (  # bench/ is this script's folder
     ADMIN,
     PASSWORD,
+    REPORT_LUA,
     Target,
     bench_env,
     flask,
@@ -122,6 +124,29 @@ def rss_mb(pid: int, key: str = "VmRSS") -> float:
     return 0.0
 
 
+def settled_rss_mb(pids: list[int], timeout_s: float = 60) -> list[float]:
+    """Each worker's resident size once none is working: wrk stops sending when its time is
+    up, but requests already queued (logins, each holding a 19 MiB argon2 buffer while it
+    runs) are still served, and a reading taken meanwhile would count them."""
+
+    def cpu_ticks() -> list[int]:
+        ticks = []
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks.append(int(fields[11]) + int(fields[12]))  # utime + stime
+        return ticks
+
+    end = time.monotonic() + timeout_s
+    before = cpu_ticks()
+    while time.monotonic() < end:
+        time.sleep(0.3)
+        now = cpu_ticks()
+        if now == before:
+            break
+        before = now
+    return [rss_mb(pid) for pid in pids]
+
+
 def main() -> int:  # a linear script: set up, measure, report
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="wrk run length")
@@ -166,7 +191,7 @@ def main() -> int:  # a linear script: set up, measure, report
         # Warm-up, then the resident size every worker settles at.
         for target in (healthz, *targets):
             run_wrk(base, target, 1, workdir)
-        warm_rss = [rss_mb(pid) for pid in worker_pids(master)]
+        warm_rss = settled_rss_mb(worker_pids(master))
 
         for _ in range(args.rounds):
             for target in targets:
@@ -181,10 +206,13 @@ def main() -> int:  # a linear script: set up, measure, report
             env, args.mfa_users, base, max(args.seconds, 10), workdir, login
         )
         peak_rss = [rss_mb(pid, "VmHWM") for pid in worker_pids(master)]
+        mixed = mixed_traffic(auth, login, catalogue)
+        mixed.runs.append(run_wrk(base, mixed, max(args.seconds, 10), workdir))
+        steady_rss = settled_rss_mb(worker_pids(master))
         metrics_ratio = measure_metrics_cost(env, base, auth, args, workdir) if catalogue else None
     eddsa = measure_eddsa_me(env, args, workdir)
 
-    failed = print_table(healthz, [*targets, login, two_step, eddsa])
+    failed = print_table(healthz, [*targets, login, two_step, mixed, eddsa])
     print(
         "(two-step login: logins/s; its ratio is to a one-step login run just before it with"
         " the same wrk setup, 16 threads of one connection; the goal is >= 0.9)"
@@ -199,9 +227,13 @@ def main() -> int:  # a linear script: set up, measure, report
         print(f"\n{'sort':<14}{'first page p50 ms':>19}{deep_label:>28}{'ratio':>8}")
         for sort, first, deep in deep_rows:
             print(f"{sort:<14}{first:>19.2f}{deep:>28.2f}{deep / first:>8.2f}")
-    print(f"\nRSS per worker after warm-up: {', '.join(f'{mb:.0f} MB' for mb in warm_rss)}")
+    print(f"\nRSS per worker after warm-up: {', '.join(f'{mb:.1f} MB' for mb in warm_rss)}")
     print(
         f"Peak RSS per worker (after the login run): {', '.join(f'{mb:.0f} MB' for mb in peak_rss)}"
+    )
+    print(
+        "Steady RSS per worker (after every run, the last one mixed traffic with logins): "
+        f"{', '.join(f'{mb:.1f} MB' for mb in steady_rss)} (target <= 80 MB)"
     )
     print(
         f"Database: {env['DATABASE_URL'].split('://')[0]}, workers: {args.workers}, "
@@ -271,6 +303,34 @@ def measure_two_step_login(
     target.runs.append(run_wrk(base, target, seconds, workdir))
     target.ratios.append(target.runs[0]["rps"] / baseline["rps"])
     return target
+
+
+def mixed_traffic(auth: dict[str, str], login: Target, catalogue: bool) -> Target:
+    """Reads with a login every LOGIN_EVERY requests, on 4 connections: what a worker's
+    resident size settles at when it serves both (a login's argon2 buffer is 19 MiB)."""
+    paths = ["/auth/me", "/clothes?limit=20"] if catalogue else ["/auth/me"]
+    script = MIXED_LUA % {
+        "paths": "{" + ",".join(json.dumps(path) for path in paths) + "}",
+        "auth": auth["Authorization"],
+        "login_body": login.body,
+        "every": LOGIN_EVERY,
+    }
+    return Target("mixed, 1 login in 20", "/auth/me", script=script + REPORT_LUA)
+
+
+LOGIN_EVERY = 20
+MIXED_LUA = """
+local paths, n = %(paths)s, 0
+local read_headers = {["Authorization"] = "%(auth)s"}
+local login_headers = {["Content-Type"] = "application/json"}
+function request()
+  n = n + 1
+  if n %% %(every)d == 0 then
+    return wrk.format("POST", "/auth/login", login_headers, '%(login_body)s')
+  end
+  return wrk.format("GET", paths[(n %% #paths) + 1], read_headers)
+end
+"""
 
 
 if __name__ == "__main__":

@@ -75,6 +75,10 @@ class AuthSession(Model):
     # How the login proved who it was (RFC 8176 `amr` values, space-separated): "pwd" or
     # "pwd otp". Tokens carry it as a list; refreshing keeps it.
     amr: Mapped[str] = mapped_column(String(32), default="pwd", server_default="pwd")
+    # The `jti` of the mfa_token whose second step opened this session (NULL for a password
+    # login). A unique index: one attempt opens at most one session, so the INSERT itself is
+    # the token's single use (app/security/mfa_challenges.py).
+    mfa_jti: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
@@ -115,10 +119,11 @@ class RecoveryCode(Model):
 
 
 class MfaChallenge(Model):
-    """What happened to a second-step login attempt, named by its `mfa_token`'s `jti`.
+    """The wrong pins of a second-step login attempt, named by its `mfa_token`'s `jti`.
 
-    Written only on a wrong pin (`failures`) or the successful step (`used_at`); the token's
-    own `exp` is its life, copied to `expires_at` for pruning (app/security/mfa_challenges.py).
+    Written only on a wrong pin (`failures`); the successful step is recorded on the session
+    it opens (AuthSession.mfa_jti). The token's own `exp` is its life, copied to `expires_at`
+    for pruning (app/security/mfa_challenges.py).
     """
 
     __tablename__ = "mfa_challenges"
@@ -128,4 +133,3 @@ class MfaChallenge(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     failures: Mapped[int] = mapped_column(default=0)
-    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

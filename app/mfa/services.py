@@ -22,7 +22,14 @@ from app.errors import (
 from app.extensions import db
 from app.identity.models import User
 from app.identity.passwords import passwords
-from app.security import mfa_challenges, recovery_codes, second_factor, sessions, totp
+from app.security import (
+    mfa_challenges,
+    mfa_tokens,
+    recovery_codes,
+    second_factor,
+    sessions,
+    totp,
+)
 from app.security import pin_throttle as throttle
 from app.security.authentication import Principal
 from app.security.tokens import TokenPair, issue_token_pair
@@ -115,7 +122,7 @@ def complete_login(
     """
     challenge, user = mfa_challenges.open_challenge(mfa_token)
     if not (user.is_active and second_factor.has_totp(user)):
-        raise TokenInvalid(mfa_challenges.DEAD)
+        raise TokenInvalid(mfa_tokens.DEAD)
     throttle.check_account(user.id)
     try:
         method = second_factor.verify_second_factor(user, code=code, recovery_code=recovery_code)
@@ -126,16 +133,15 @@ def complete_login(
         throttle.count_failure(challenge.user_id)
         audit.record("mfa_failed", user_id=challenge.user_id, ip=ip)
         raise
-    if not mfa_challenges.claim(challenge):
-        db.session.rollback()  # the pin stays unused: this login did not happen
-        raise TokenInvalid(mfa_challenges.DEAD)
-    session = sessions.start_session(
-        user,
+    session = mfa_challenges.open_session(
+        challenge,
         lifetime_seconds=current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
         user_agent=user_agent,
         ip=ip,
-        amr="pwd otp",
     )
+    if session is None:
+        db.session.rollback()  # the pin stays unused: this login did not happen
+        raise TokenInvalid(mfa_tokens.DEAD)
     db.session.commit()
     audit.record(
         "login_succeeded", user_id=user.id, session_id=session.id, ip=ip, second_factor=method

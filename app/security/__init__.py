@@ -25,7 +25,9 @@ Every file, in reading order:
                          recovery code (verify_second_factor), turn it off.
 - totp.py                TOTP secrets (encrypted at rest) and pins, each accepted once.
 - recovery_codes.py      ten single-use codes, stored as SHA-256 digests.
-- mfa_challenges.py      the second step of a login: the mfa_token and its row.
+- mfa_tokens.py          the mfa_token a right password earns: sign it, verify it.
+- mfa_challenges.py      the second step of a login: each attempt's state (wrong pins),
+                         and the one session it may open.
 - object_rules.py        may the caller touch THIS object? The scopes every query of an
                          owned table (outfits) goes through: 404 for rows they may not see.
 - rate_limits.py         which setting limits each route that guesses at a secret, and whose

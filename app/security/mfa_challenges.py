@@ -1,61 +1,84 @@
-"""The second step of a login: the `mfa_token` a right password earns, and its checks.
+"""The second step of a login: the state of each attempt, shared by every worker and host.
 
-An `mfa_token` is a JWT of its own `type` ("mfa") and audience, signed and verified by the
-same key ring as every other token (signing.py): tokens.py refuses it as an access or refresh
-token (an audience it does not expect, an unknown type), this module refuses those as an
-mfa_token (the reverse), and it carries no session or role. Its `exp` (LIFETIME_SECONDS) is
-its life; its `jti` names this login attempt. What must be shared by every worker and host
-is a row of `mfa_challenges` under that `jti`, written only when something happens to the
-attempt: a wrong pin counts a failure (MAX_FAILURES kill it), the successful second step
-marks it used. Both are one INSERT ... ON CONFLICT DO UPDATE, so the database decides, also
-between concurrent requests.
-Issuing a token writes nothing: the first step of a login costs what a login costs.
+An attempt is named by its mfa_token's `jti` (mfa_tokens.py), and something is written
+under it only when something happens to it: a wrong pin counts a failure in
+`mfa_challenges` (one INSERT ... ON CONFLICT DO UPDATE; MAX_FAILURES kill it), and the
+successful step opens a session whose `mfa_jti` is that `jti`, under a unique index,
+in one INSERT that also checks the attempt is not dead. So the session's INSERT is the
+token's single use, and the database decides, also between concurrent requests: one
+attempt opens at most one session, never after MAX_FAILURES wrong pins (docs/decisions.md
+24). Issuing a token writes nothing: the first step of a login costs what a login costs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
-from dataclasses import dataclass
+import functools
+import importlib
 from typing import Any, NoReturn
 
-import jwt
-from flask import current_app
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Insert, bindparam, delete, exists, literal, select
 
 from app import audit
-from app.database import rows_matched, utcnow
+from app.database import UTCDateTime, rows_matched, utcnow
 from app.errors import MfaRequired, TokenInvalid
 from app.extensions import db
-from app.identity.models import MfaChallenge, User
+from app.identity.models import AuthSession, MfaChallenge, User
+from app.security.mfa_tokens import DEAD, Challenge, sign, verified
 from app.security.second_factor import METHODS
-from app.security.signing import key_ring, sign, verify
-from app.security.tokens import MAX_ID, new_jti
+from app.security.sessions import USER_AGENT_MAX
+from app.security.tokens import new_jti
 
-MFA_TOKEN_TYPE = "mfa"  # noqa: S105 - a token type, not a secret
-AUDIENCE = "wardrobe:mfa"  # config.py refuses it as JWT_AUDIENCE
-LIFETIME_SECONDS = 300
 MAX_FAILURES = 5
-MAX_TOKEN_LENGTH = 4096
-REQUIRED_CLAIMS = ["exp", "iat", "jti", "type", "sub"]
-DEAD = "This mfa_token is no longer valid; log in again."
-
-
-@dataclass(frozen=True, slots=True)
-class Challenge:
-    """A login attempt waiting for its second step, as its verified mfa_token names it."""
-
-    jti: str
-    user_id: int
-    expires_at: dt.datetime
 
 
 def require_second_step(user: User, *, ip: str) -> NoReturn:
     """Commit (a rehashed password, if any), then raise MfaRequired carrying a new token."""
     db.session.commit()
     audit.record("mfa_challenge_issued", user_id=user.id, ip=ip)
-    raise MfaRequired(_sign(user.id, new_jti()), METHODS)
+    raise MfaRequired(sign(user.id, new_jti()), METHODS)
+
+
+# Fast path [second-step-statements]: see docs/performance.md. The second step's read and
+# its session INSERT are built once, with bound parameters, instead of on every request.
+_DEAD = exists().where(MfaChallenge.jti == bindparam("jti"), MfaChallenge.failures >= MAX_FAILURES)
+_USED = exists().where(AuthSession.mfa_jti == bindparam("jti"))
+_OPEN = select(User, _DEAD.label("dead"), _USED.label("used")).where(
+    User.id == bindparam("user_id")
+)
+_SESSION_VALUES = {
+    "user_id": bindparam("user_id"),
+    "refresh_jti": bindparam("refresh_jti", type_=AuthSession.refresh_jti.type),
+    "created_at": bindparam("now", type_=UTCDateTime()),
+    "last_used_at": bindparam("now", type_=UTCDateTime()),
+    "expires_at": bindparam("expires_at", type_=UTCDateTime()),
+    "user_agent": bindparam("user_agent", type_=AuthSession.user_agent.type),
+    "ip": bindparam("ip", type_=AuthSession.ip.type),
+    "amr": literal("pwd otp", AuthSession.amr.type),
+    "mfa_jti": bindparam("jti", type_=AuthSession.mfa_jti.type),
+}
+
+
+@functools.cache
+def _session_insert(dialect_name: str) -> Insert:
+    """INSERT a session for the attempt unless it is dead, or opened one already (no row);
+    built once per database dialect."""
+    dialect = _dialect(dialect_name)
+    table = AuthSession.__table__
+    values = select(*_SESSION_VALUES.values()).where(~_DEAD)
+    statement: Insert = (
+        dialect.insert(table)
+        .from_select(list(_SESSION_VALUES), values)
+        .on_conflict_do_nothing(index_elements=[table.c.mfa_jti])
+        .returning(table.c.id)
+    )
+    return statement
+
+
+def _dialect(name: str) -> Any:
+    """SQLAlchemy's module for this database, whose `insert` speaks ON CONFLICT; imported
+    when first needed: PostgreSQL's would add 2 MB to every SQLite worker."""
+    return importlib.import_module(f"sqlalchemy.dialects.{name}")
 
 
 def open_challenge(raw: str) -> tuple[Challenge, User]:
@@ -64,18 +87,11 @@ def open_challenge(raw: str) -> tuple[Challenge, User]:
     Raises TokenInvalid: forged, expired, not an mfa_token, its user gone, used, or dead
     after too many wrong pins (the same answer for each).
     """
-    challenge = _verified(raw)
-    row = db.session.execute(
-        select(User, MfaChallenge.failures, MfaChallenge.used_at)
-        .outerjoin(MfaChallenge, MfaChallenge.jti == challenge.jti)
-        .where(User.id == challenge.user_id)
-    ).first()
-    if row is None:
+    challenge = verified(raw)
+    row = db.session.execute(_OPEN, {"jti": challenge.jti, "user_id": challenge.user_id}).first()
+    if row is None or row.dead or row.used:
         raise TokenInvalid(DEAD)
-    user, failures, used_at = row
-    if used_at is not None or (failures or 0) >= MAX_FAILURES:
-        raise TokenInvalid(DEAD)
-    return challenge, user
+    return challenge, row[0]
 
 
 def count_failure(challenge: Challenge) -> None:
@@ -87,17 +103,42 @@ def count_failure(challenge: Challenge) -> None:
     )
 
 
-def claim(challenge: Challenge) -> bool:
-    """Mark the attempt used (in the caller's transaction); False when another request used
-    it first or it died meanwhile."""
+def open_session(
+    challenge: Challenge, *, lifetime_seconds: int, user_agent: str, ip: str
+) -> AuthSession | None:
+    """Open the attempt's session, amr "pwd otp", in the caller's transaction: one INSERT,
+    which is also the mfa_token's single use. None when another request opened it first or
+    the attempt died meanwhile (nothing is written then).
+
+    The AuthSession returned is a plain record of the row (the ORM session does not hold it).
+    """
     now = utcnow()
-    statement = _upsert(challenge, failures=0, used_at=now).on_conflict_do_update(
-        index_elements=[MfaChallenge.jti],
-        set_={"used_at": now},
-        where=MfaChallenge.used_at.is_(None) & (MfaChallenge.failures < MAX_FAILURES),
-    )
+    values = {
+        "jti": challenge.jti,
+        "user_id": challenge.user_id,
+        "refresh_jti": new_jti(),
+        "now": now,
+        "expires_at": now + dt.timedelta(seconds=lifetime_seconds),
+        "user_agent": user_agent[:USER_AGENT_MAX],
+        "ip": ip,
+    }
+    statement = _session_insert(db.session.get_bind().dialect.name)
     # RETURNING, not a row count: PostgreSQL drivers report no count for an upsert.
-    return db.session.execute(statement.returning(MfaChallenge.id)).first() is not None
+    session_id = db.session.execute(statement, values).scalar()
+    if session_id is None:
+        return None
+    return AuthSession(
+        id=session_id,
+        user_id=challenge.user_id,
+        refresh_jti=values["refresh_jti"],
+        created_at=now,
+        last_used_at=now,
+        expires_at=values["expires_at"],
+        user_agent=values["user_agent"],
+        ip=ip,
+        amr="pwd otp",
+        mfa_jti=challenge.jti,
+    )
 
 
 def prune_expired() -> int:
@@ -112,53 +153,10 @@ def prune_expired() -> int:
 
 
 def _upsert(challenge: Challenge, **values: Any) -> Any:
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(MfaChallenge).values(
-        jti=challenge.jti, user_id=challenge.user_id, expires_at=challenge.expires_at, **values
-    )
-
-
-def _sign(user_id: int, jti: str) -> str:
-    ring = key_ring()
-    now = int(time.time())
-    claims = {
-        "iss": ring.issuer,
-        "sub": str(user_id),
-        "jti": jti,
-        "type": MFA_TOKEN_TYPE,
-        "aud": AUDIENCE,
-        "iat": now,
-        "exp": now + LIFETIME_SECONDS,
-    }
-    return sign(claims, ring)
-
-
-def _verified(raw: str) -> Challenge:
-    """What a valid mfa_token says. Raises TokenInvalid."""
-    if len(raw) > MAX_TOKEN_LENGTH:
-        raise TokenInvalid(DEAD)
-    try:
-        payload = verify(
-            raw,
-            key_ring(),
-            audience=AUDIENCE,
-            required=REQUIRED_CLAIMS,
-            leeway=current_app.config["JWT_LEEWAY"],
+    return (
+        _dialect(db.session.get_bind().dialect.name)
+        .insert(MfaChallenge)
+        .values(
+            jti=challenge.jti, user_id=challenge.user_id, expires_at=challenge.expires_at, **values
         )
-    except jwt.InvalidTokenError:
-        raise TokenInvalid(DEAD) from None
-    return _challenge_from(payload)
-
-
-def _challenge_from(payload: dict[str, Any]) -> Challenge:
-    sub, jti, exp = payload["sub"], payload["jti"], payload["exp"]
-    if (
-        payload["type"] != MFA_TOKEN_TYPE
-        or not (isinstance(sub, str) and sub.isascii() and sub.isdigit() and len(sub) <= 10)
-        or not 1 <= int(sub) <= MAX_ID
-        or not (isinstance(jti, str) and 0 < len(jti) <= 36)
-        or type(exp) is not int
-    ):
-        raise TokenInvalid(DEAD)
-    expires_at = dt.datetime.fromtimestamp(exp, dt.UTC)
-    return Challenge(jti=jti, user_id=int(sub), expires_at=expires_at)
+    )

@@ -22,7 +22,7 @@ from app.database import UTCDateTime, rows_matched, utcnow
 from app.errors import RefreshReused, SavedNotYetEverywhere
 from app.extensions import db
 from app.identity.models import AuthSession, User
-from app.security import cache_invalidation
+from app.security import cache_invalidation, mfa_tokens
 from app.security.tokens import new_jti
 
 USER_AGENT_MAX = 255
@@ -158,16 +158,15 @@ def prune_ended_sessions(*, older_than_days: int) -> int:
     """Delete the sessions that ended (revoked) or expired more than `older_than_days` ago.
 
     Deleting a row never lets a token in: a token naming a missing session is refused
-    (token_invalid), and session ids are never handed out again (AuthSession). The cutoff
-    is at least one access-token lifetime (plus leeway) ago, so their access tokens expired
-    by their own `exp` too. A live session is never deleted. Commits, audits, returns the count.
+    (token_invalid), and session ids are never handed out again (AuthSession). The cutoff is
+    at least an access token's and an mfa_token's lifetime (plus leeway) ago: their access
+    tokens expired, and so did the mfa_token a row uses up (mfa_challenges.py). A live
+    session is never deleted. Commits, audits, returns the count.
     """
     config = current_app.config
-    margin = max(
-        dt.timedelta(days=older_than_days),
-        dt.timedelta(seconds=config["JWT_ACCESS_TOKEN_EXPIRES"] + config["JWT_LEEWAY"]),
-    )
-    cutoff = utcnow() - margin
+    longest = max(config["JWT_ACCESS_TOKEN_EXPIRES"], mfa_tokens.LIFETIME_SECONDS)
+    margin = max(dt.timedelta(days=older_than_days), dt.timedelta(seconds=longest))
+    cutoff = utcnow() - margin - dt.timedelta(seconds=config["JWT_LEEWAY"])
     deleted = rows_matched(
         delete(AuthSession)
         .where(or_(AuthSession.revoked_at < cutoff, AuthSession.expires_at < cutoff))

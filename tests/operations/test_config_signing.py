@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from app import create_app
-from app.security import mfa_challenges
+from app.security import mfa_tokens
 from config import MFA_TOKEN_AUDIENCE, ConfigError, load_config
 from signing_keys import load_signing_keys, thumbprint
 from tests.support.paths import ROOT
@@ -198,7 +198,7 @@ def test_a_bad_issuer_audience_or_max_age_is_refused(env, name, value):
 
 
 def test_the_reserved_audience_is_the_mfa_tokens():
-    assert MFA_TOKEN_AUDIENCE == mfa_challenges.AUDIENCE
+    assert MFA_TOKEN_AUDIENCE == mfa_tokens.AUDIENCE
 
 
 def test_a_bad_key_file_stops_the_flask_command_in_one_line(tmp_path):

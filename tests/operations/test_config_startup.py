@@ -133,6 +133,7 @@ def copy_of_the_project(tmp_path: Path) -> Path:
         "secret_keys.py",
         "signing_keys.py",
         "logging_config.py",
+        "allocator.py",
         "gunicorn.conf.py",
     ):
         shutil.copy(ROOT / name, project / name)

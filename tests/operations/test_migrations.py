@@ -6,6 +6,7 @@ logging setup would otherwise reconfigure this process's loggers.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from app import create_app
 from app.extensions import db
@@ -112,3 +113,48 @@ def test_a_served_app_never_loads_flask_migrate(migrated_url):
     served = run_in_project([sys.executable, "-c", loaded], database_url=migrated_url)
     assert served.returncode == 0, served.stderr
     assert served.stdout.strip() == "[]"
+
+
+def test_an_attempt_used_before_0007_stays_used(tmp_path):
+    """0007 moves "used" from mfa_challenges.used_at to the session's mfa_jti; an attempt
+    used before it has no session naming it, so it is kept as dead; down again, the
+    sessions' attempts are used ones once more."""
+    if backends.TEST_DATABASE_URL is None:
+        url = f"sqlite:///{tmp_path / 'upgraded.db'}"
+    else:
+        url = backends.create_database(backends.TEST_DATABASE_URL)
+    engine = create_engine(url)
+    try:
+        assert flask_cli("db", "upgrade", "0006", database_url=url).returncode == 0
+        when = {"at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)}
+        with engine.begin() as connection:
+            connection.execute(text(USER_ROW), when)
+            connection.execute(text(ATTEMPT_ROWS), when)
+        assert flask_cli("db", "upgrade", database_url=url).returncode == 0
+        with engine.begin() as connection:
+            failures = "SELECT jti, failures FROM mfa_challenges ORDER BY jti"
+            assert connection.execute(text(failures)).all() == [("unused", 2), ("used", 5)]
+            connection.execute(text(SESSION_ROW), when)
+        assert flask_cli("db", "downgrade", "0006", database_url=url).returncode == 0
+        with engine.connect() as connection:
+            used = "SELECT jti FROM mfa_challenges WHERE used_at IS NOT NULL"
+            assert connection.execute(text(used)).scalars().all() == ["opened"]
+    finally:
+        engine.dispose()
+        if backends.TEST_DATABASE_URL is not None:
+            backends.drop_database(backends.TEST_DATABASE_URL, url)
+
+
+USER_ROW = (
+    "INSERT INTO users (email, name, role, is_active, email_verified, password_hash,"
+    " created_at, updated_at, totp_enabled) VALUES ('ada@example.com', '', 'user', true,"
+    " false, 'x', :at, :at, true)"
+)
+ATTEMPT_ROWS = (
+    "INSERT INTO mfa_challenges (jti, user_id, expires_at, failures, used_at)"
+    " VALUES ('used', 1, :at, 1, :at), ('unused', 1, :at, 2, NULL)"
+)
+SESSION_ROW = (
+    "INSERT INTO auth_sessions (user_id, refresh_jti, created_at, expires_at, last_used_at,"
+    " user_agent, ip, amr, mfa_jti) VALUES (1, 'r', :at, :at, :at, '', '', 'pwd otp', 'opened')"
+)

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.identity.models import MfaChallenge
+from app.identity.models import AuthSession, MfaChallenge
+from app.security.sessions import prune_ended_sessions
 from tests.support.data import PASSWORD
 from tests.support.http import assert_invalid, assert_problem, bearer, refresh
 from tests.support.mfa import (
@@ -158,6 +159,38 @@ def test_the_mfa_token_dies_after_five_wrong_pins(app, client, user, enrolled):
 def test_the_mfa_token_is_single_use(client, user, enrolled):
     token = first_step(client, user.email)
     assert second_step(client, token, recovery_code=enrolled.recovery_codes[0]).status_code == 200
+    reused = second_step(client, token, recovery_code=enrolled.recovery_codes[1])
+    assert_problem(reused, 401, "token_invalid")
+
+
+def test_a_used_mfa_token_refuses_even_a_wrong_pin_as_used(app, client, user, enrolled):
+    token = first_step(client, user.email)
+    assert second_step(client, token, recovery_code=enrolled.recovery_codes[0]).status_code == 200
+    clear_of_step_boundary()
+    reused = second_step(client, token, code=wrong(pin(enrolled.secret)))
+    assert_problem(reused, 401, "token_invalid")  # not mfa_invalid: no pin is checked
+    with app.app_context():  # and no wrong pin is counted for it
+        assert db.session.scalar(select(func.count()).select_from(MfaChallenge)) == 0
+
+
+def test_pruning_never_frees_a_used_mfa_token_while_it_lives(app, client, user, enrolled):
+    """The session's row is the token's single use: it outlives the token even when the
+    session ends at once and access tokens are short."""
+    token = first_step(client, user.email)
+    opened = second_step(client, token, recovery_code=enrolled.recovery_codes[0])
+    assert (
+        client.post("/auth/logout", headers=bearer(opened.get_json()["access_token"])).status_code
+        == 204
+    )
+    with app.app_context():
+        sid = claims_of(opened.get_json()["access_token"])["sid"]
+        ended = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=120)
+        db.session.execute(
+            update(AuthSession).where(AuthSession.id == sid).values(revoked_at=ended)
+        )
+        db.session.commit()
+        app.config["JWT_ACCESS_TOKEN_EXPIRES"] = 60
+        assert prune_ended_sessions(older_than_days=0) == 0
     reused = second_step(client, token, recovery_code=enrolled.recovery_codes[1])
     assert_problem(reused, 401, "token_invalid")
 

@@ -66,6 +66,33 @@ def test_of_two_concurrent_logins_with_one_pin_exactly_one_wins(app, other_app, 
     assert sorted(statuses) == [200, 401]
 
 
+def test_of_two_concurrent_second_steps_with_one_token_exactly_one_wins(other_app, client, user):
+    """The session's INSERT is the token's single use: the unique index on its mfa_jti
+    decides between instances, and the loser's recovery code stays unused."""
+    enrolled = enrolled_user(client, user)
+    clients = [client, other_app.test_client()]
+    token = first_step(client, user.email)
+    codes = enrolled.recovery_codes[:2]
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, str | None, str]] = []
+
+    def attempt(index: int) -> None:
+        barrier.wait()
+        response = second_step(clients[index], token, recovery_code=codes[index])
+        answers.append((response.status_code, response.get_json().get("code"), codes[index]))
+
+    threads = [threading.Thread(target=attempt, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(status for status, _, _ in answers) == [200, 401]
+    (loser,) = [answer for answer in answers if answer[0] == 401]
+    assert loser[1] == "token_invalid"
+    again = second_step(client, first_step(client, user.email), recovery_code=loser[2])
+    assert again.status_code == 200
+
+
 def test_a_recovery_code_used_on_one_instance_is_refused_on_the_other(other_app, client, user):
     enrolled = enrolled_user(client, user)
     other_client = other_app.test_client()

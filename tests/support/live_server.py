@@ -8,6 +8,7 @@ when the test fails, and its log is kept next to its database for the failure me
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import socket
@@ -33,6 +34,7 @@ class LiveServer:
     url: str
     log_path: Path
     env: dict[str, str] = field(default_factory=dict, repr=False)  # the server's settings
+    pid: int = 0  # gunicorn's master process
 
     def flask(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a `flask` command on this server's database (e.g. create-admin)."""
@@ -96,7 +98,7 @@ def run_live_server(workdir: Path, *, workers: int = 2, **env: str) -> Iterator[
         )
         try:
             _wait_until_healthy(server, process)
-            yield server
+            yield dataclasses.replace(server, pid=process.pid)
         finally:
             _stop(process)
 
