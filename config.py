@@ -13,6 +13,7 @@ listed there).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 from dotenv import load_dotenv
 
 import secret_keys
+import signing_keys
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -39,7 +41,14 @@ ORIGIN = re.compile(
 REDIS_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 MAIL_FROM = re.compile(r"[^\r\n<>@]{0,100}<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+")
 PUBLIC_BASE_URL = re.compile(ORIGIN.pattern + r"(?:/[A-Za-z0-9._~/-]*)?")
+CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# RFC 6750's token characters: what fits in `Authorization: Bearer ...` as it is.
+BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{1,256}")
 BIND = re.compile(r"unix:/\S+|fd://\d+|(?:[A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):\d{1,5}")
+# `iss` and `aud` of our tokens: a name or a URL, printable ASCII without spaces.
+TOKEN_PARTY = re.compile(r"[\x21-\x7e]{1,200}")
+# The audience of the mfa_token (app/security/mfa_challenges.py): no access token may share it.
+MFA_TOKEN_AUDIENCE = "wardrobe:mfa"  # noqa: S105 - an audience name, not a secret
 
 
 class ConfigError(RuntimeError):
@@ -192,9 +201,40 @@ def _env_redis_url(name: str) -> str | None:
     return raw
 
 
+def parse_clients(name: str, raw: str, *, production: bool) -> dict[str, bytes]:
+    """`id:secret,id2:secret2` -> {id: SHA-256 of its secret}: the secrets are not kept.
+
+    An id is 1-64 of A-Za-z0-9._- and appears once. In production each secret is checked
+    like a signing key (32+ bytes, varied, never a value from this repository). Errors name
+    the entry by its position and id, never by its secret.
+    Raises ConfigError: the first entry that is refused.
+    """
+    clients: dict[str, bytes] = {}
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    for number, item in enumerate(items, 1):
+        client_id, _, secret = item.partition(":")
+        where = f"{name} entry {number}"
+        if not CLIENT_ID.fullmatch(client_id) or not secret:
+            raise ConfigError(f"{where} is not allowed: use ID:SECRET, ID 1-64 of A-Za-z0-9._-")
+        if client_id in clients:
+            raise ConfigError(f"{where} is not allowed: the id {client_id!r} appears twice")
+        problem = secret_keys.key_problem(secret) if production else None
+        if problem:
+            raise ConfigError(f"{where} ({client_id!r}): its secret is refused: {problem}")
+        clients[client_id] = hashlib.sha256(secret.encode()).digest()
+    return clients
+
+
 def _default_database_url() -> str:
     INSTANCE_DIR.mkdir(exist_ok=True)
     return f"sqlite:///{INSTANCE_DIR / 'wardrobe.db'}"
+
+
+def _signing_keys(algorithm: str, paths: list[str]) -> tuple[signing_keys.SigningKey, ...]:
+    try:
+        return signing_keys.load_signing_keys(algorithm, paths)
+    except signing_keys.KeyFileError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _is_origin(value: str) -> bool:
@@ -222,8 +262,6 @@ class Config:
     DEFAULT_LOG_FORMAT = "text"
     DEFAULT_ADMIN_MFA_REQUIRED = False
 
-    JWT_ALGORITHM = "HS256"
-    JWT_DECODE_ALGORITHMS = ["HS256"]
     JWT_TOKEN_LOCATION = ["headers"]
     JWT_HEADER_NAME = "Authorization"
     JWT_HEADER_TYPE = "Bearer"
@@ -318,7 +356,47 @@ class Config:
         self.CORS_ORIGINS = _env_list(
             "CORS_ORIGINS", check=_is_origin, allowed="origins like https://app.example.com[:PORT]"
         )
+        # Resource servers that may call POST /auth/introspect (HTTP Basic), secrets hashed.
+        self.INTROSPECTION_CLIENTS = parse_clients(
+            "INTROSPECTION_CLIENTS",
+            os.environ.get("INTROSPECTION_CLIENTS", ""),
+            production=self.ENV_NAME == "production",
+        )
         self.read_mail_settings()
+        self.read_signing_settings()
+
+    def read_signing_settings(self) -> None:
+        """How tokens are signed (signing_keys.py), and the issuer and audience they name.
+
+        The key files are read here so that a bad one stops the start with one line; the keys
+        the app uses are read again by `derived_settings`, after any override.
+        Raises ConfigError: an algorithm, key file, issuer or audience that is not allowed.
+        """
+        self.JWT_ALGORITHM = _env_choice("JWT_ALGORITHM", "HS256", signing_keys.ALGORITHMS)
+        self.JWT_DECODE_ALGORITHMS = [self.JWT_ALGORITHM]
+        self.JWT_PRIVATE_KEY_FILES = _env_list("JWT_PRIVATE_KEY_FILES")
+        _signing_keys(self.JWT_ALGORITHM, self.JWT_PRIVATE_KEY_FILES)
+        default_issuer = self.PUBLIC_BASE_URL if _raw("PUBLIC_BASE_URL") else "wardrobe-api"
+        allowed = "1-200 printable ASCII characters, no spaces (a name or a URL)"
+        self.JWT_ISSUER = _env_str(
+            "JWT_ISSUER", default_issuer, pattern=TOKEN_PARTY, allowed=allowed
+        )
+        self.JWT_AUDIENCE = _env_str(
+            "JWT_AUDIENCE", "wardrobe-api", pattern=TOKEN_PARTY, allowed=allowed
+        )
+        if self.JWT_AUDIENCE == MFA_TOKEN_AUDIENCE:
+            raise _refused("JWT_AUDIENCE", self.JWT_AUDIENCE, "any value but the mfa_token's own")
+        # How long verifiers may cache GET /.well-known/jwks.json (Cache-Control max-age).
+        self.JWKS_MAX_AGE = _env_int("JWKS_MAX_AGE", 300, low=0, high=86_400)
+        self.read_metrics_settings()
+
+    def read_metrics_settings(self) -> None:
+        """GET /metrics for Prometheus (app/metrics): off, the route does not even exist."""
+        self.METRICS_ENABLED = _env_bool("METRICS_ENABLED", default=False)
+        # When set, a scrape must send `Authorization: Bearer <METRICS_TOKEN>`.
+        self.METRICS_TOKEN = _env_str(
+            "METRICS_TOKEN", "", pattern=BEARER_TOKEN, allowed="1-256 of A-Za-z0-9._~+/=-"
+        )
 
     def read_mail_settings(self) -> None:
         """Outgoing mail and the links it carries (app/mail, app/identity/links.py)."""
@@ -393,6 +471,25 @@ class ProductionConfig(Config):
                 "MAIL_URL=console is not allowed in production: it logs the links it sends"
             )
 
+    def read_metrics_settings(self) -> None:
+        """With metrics on, a scrape needs METRICS_TOKEN, a key like the others.
+
+        Raises ConfigError: METRICS_ENABLED without METRICS_TOKEN, or a weak or reused token.
+        """
+        super().read_metrics_settings()
+        if not self.METRICS_ENABLED:
+            return
+        if not self.METRICS_TOKEN:
+            raise ConfigError(
+                "METRICS_TOKEN must be set in production when METRICS_ENABLED is true: "
+                "32+ random bytes, which Prometheus sends as a bearer token"
+            )
+        keys = [("SECRET_KEY", self.SECRET_KEY), ("JWT_SECRET_KEY", self.JWT_SECRET_KEY)]
+        try:
+            secret_keys.check_production_keys([*keys, ("METRICS_TOKEN", self.METRICS_TOKEN)])
+        except secret_keys.UnsafeKey as error:
+            raise ConfigError(str(error)) from None
+
     def settle_keys(self) -> None:
         """Every key set by the operator, strong, distinct and never seen in this repository.
 
@@ -466,6 +563,10 @@ def derived_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """
     # Errors name the statement but never its parameters (which may be a password hash).
     derived: dict[str, Any] = {"SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True}}
+    # The Ed25519 keys of JWT_PRIVATE_KEY_FILES, as loaded objects (the first signs).
+    derived["JWT_SIGNING_KEYS"] = _signing_keys(
+        settings["JWT_ALGORITHM"], list(settings["JWT_PRIVATE_KEY_FILES"])
+    )
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         derived["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "hide_parameters": True,

@@ -13,7 +13,9 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from gunicorn import glogging
@@ -117,3 +119,33 @@ access_log_format = (
     if _log_format == "json"
     else "%(h)s %(m)s %(U)s %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s"
 )
+
+
+# --- metrics: every worker counts (METRICS_ENABLED; app/metrics/exposition.py) ---------------
+# Each worker is a process with counters of its own. prometheus_client's multiprocess mode
+# keeps them in files, one per process, in the folder PROMETHEUS_MULTIPROC_DIR names, and a
+# scrape sums them, whichever worker answers it. The master owns that folder: a fresh one
+# per start (counts from an earlier run must not be added again), set in the environment
+# before any worker is forked (a worker imports the app, and prometheus_client, after
+# the fork: preload_app is off), and removed when the master stops.
+
+
+def on_starting(server) -> None:
+    if _app.METRICS_ENABLED:
+        folder = tempfile.mkdtemp(prefix="wardrobe-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        server.log.info("metrics: worker counters in %s", folder)
+
+
+def child_exit(_server, worker) -> None:
+    """A worker's counts stay in the sum; only its live gauges (none today) are dropped."""
+    if _app.METRICS_ENABLED:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(_server) -> None:
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if _app.METRICS_ENABLED and folder:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, database, observability, problems, redis_store
+from app import cli, database, metrics, observability, problems, redis_store
 from app.client_address import ValidClientAddress
 from app.extensions import api, db, jwt, limiter
 from app.identity import passwords
@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     # First, so the request id is set before any other before_request hook (the rate
     # limiter's) can fail the request.
     observability.init_app(app)
+    metrics.init_app(app)  # nothing at all unless METRICS_ENABLED
     db.init_app(app)
     database.init_app(app)
     jwt.init_app(app)
@@ -70,18 +71,31 @@ def register_blueprints(app: Flask) -> None:
     from app.apidocs.routes import blp as apidocs_blp
     from app.auth.routes import blp as auth_blp
     from app.clothes.routes import blp as clothes_blp
+    from app.health.metrics_routes import blp as metrics_blp
     from app.health.routes import blp as health_blp
+    from app.keys.routes import blp as keys_blp
     from app.mfa.routes import blp as mfa_blp
     from app.outfits.routes import blp as outfits_blp
     from app.users.routes import blp as users_blp
     from app.webclient.routes import blp as webclient_blp
 
     app.url_map.converters.update(URL_CONVERTERS)
-    blueprints = (auth_blp, accounts_blp, mfa_blp, users_blp, clothes_blp, outfits_blp, health_blp)
+    blueprints = (
+        auth_blp,
+        accounts_blp,
+        mfa_blp,
+        users_blp,
+        clothes_blp,
+        outfits_blp,
+        health_blp,
+        keys_blp,
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(apidocs_blp)
     app.register_blueprint(webclient_blp)
+    if app.config["METRICS_ENABLED"]:  # else /metrics is a 404 like any unknown path
+        app.register_blueprint(metrics_blp)
 
 
 def register_proxy_fix(app: Flask) -> None:

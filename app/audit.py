@@ -20,6 +20,7 @@ from typing import Literal, get_args
 
 from flask import g, has_app_context
 
+from app import metrics
 from app.errors import SavedNotYetEverywhere
 
 log = logging.getLogger("wardrobe.audit")
@@ -70,6 +71,7 @@ def record(event: AuditEvent, **fields: str | int | None) -> None:
     if principal is not None:
         fields.setdefault("actor_id", principal.user_id)
     log.info("audit %s", event, extra={"audit": {"event": event, **fields}})
+    metrics.audited(event, fields)
 
 
 @contextmanager

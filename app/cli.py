@@ -1,5 +1,5 @@
 """Command-line tasks: `flask --app wsgi create-admin EMAIL`, `... prune-sessions`, `... seed-demo`,
-`... routes-by-role`.
+`... routes-by-role`; the groups `... mail` and `... keys` live with their features.
 
 Commands call services, as routes do, and turn domain errors into a one-line reason.
 """
@@ -21,6 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from app.clothes.services import seed_demo_items
 from app.errors import ServiceUnavailable, ValidationFailed
 from app.extensions import db
+from app.keys.commands import keys_group
 from app.mail.commands import mail_group
 from app.security.mfa_challenges import prune_expired
 from app.security.route_policies import render_roles_table
@@ -180,6 +181,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(routes_by_role_command)
     app.cli.add_command(mail_group)
+    app.cli.add_command(keys_group)
     register_migrations(app)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 BEARER_CHALLENGE = "Bearer"
 INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"'  # noqa: S105 - not a secret
+CLIENT_CHALLENGE = 'Basic realm="wardrobe-api introspection", charset="UTF-8"'
 
 
 class ApiError(Exception):
@@ -93,6 +94,14 @@ class MfaProofRequired(Unauthenticated):
 
 class MfaInvalid(Unauthenticated):
     code, title, challenge = "mfa_invalid", "Wrong one-time pin", BEARER_CHALLENGE
+
+
+class InvalidClient(Unauthenticated):
+    """401 for a service (POST /auth/introspect) whose HTTP Basic client credentials are
+    missing or wrong. RFC 6749 section 5.2 names this `invalid_client`, with a Basic challenge."""
+
+    code, title, challenge = "invalid_client", "Client authentication failed", CLIENT_CHALLENGE
+    members = {"error": "invalid_client"}
 
 
 class Forbidden(ApiError):

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from app import metrics
 from app.errors import (
     BEARER_CHALLENGE,
     ApiError,
@@ -61,6 +62,7 @@ def problem(
 
 
 def handle_api_error(error: ApiError) -> Response:
+    metrics.api_error(error)
     return problem(
         error.status,
         error.code,
@@ -90,6 +92,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     elif status == 405 and (allowed := getattr(error, "valid_methods", None)):
         headers["Allow"] = ", ".join(allowed)
     elif status == 429:
+        metrics.limiter_refused(error)
         headers["Retry-After"] = str(_retry_after_seconds())
         detail = f"Too many requests: the limit is {error.description}. Retry later."
     headers.update(data.get("headers") or {})
@@ -101,6 +104,7 @@ def handle_database_unavailable(error: Exception) -> Response:
     with 503, never with a trace or SQL."""
     cause = getattr(error, "orig", None) or error
     log.error("database unavailable: %s", type(cause).__name__)
+    metrics.backend_failed("database")
     return handle_api_error(ServiceUnavailable("The database is unavailable; retry shortly."))
 
 
@@ -113,6 +117,7 @@ def handle_redis_unavailable(error: Exception) -> Response:
     falls back to the database).
     """
     log.error("redis unavailable: %s", type(error).__name__)
+    metrics.backend_failed("redis")
     return handle_api_error(ServiceUnavailable("A backing service is unavailable; retry shortly."))
 
 

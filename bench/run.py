@@ -10,7 +10,9 @@ moments apart. Prints a table; exits non-zero when any request failed.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
+import secrets
 import shutil
 import statistics
 import sys
@@ -23,6 +25,7 @@ from harness import (  # bench/ is this script's folder
     PASSWORD,
     Target,
     bench_env,
+    flask,
     gunicorn,
     has_catalogue,
     http,
@@ -51,6 +54,67 @@ def seed_outfits(base: str, token: str, count: int = 20, size: int = 10) -> None
         http("POST", base + "/outfits", body, token)
 
 
+INTROSPECTION_CLIENT = "bench-resource-server"
+
+
+def introspection_target(access_token: str, client_password: str) -> Target:
+    """POST /auth/introspect of a live access token, as a resource server sends it: a form,
+    with Basic client credentials (goal: at least 0.5 of /healthz)."""
+    raw = f"{INTROSPECTION_CLIENT}:{client_password}".encode()
+    return Target(
+        "POST /auth/introspect",
+        "/auth/introspect",
+        {
+            "Authorization": "Basic " + base64.b64encode(raw).decode(),
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        "POST",
+        f"token={access_token}",
+    )
+
+
+def measure_eddsa_me(env: dict[str, str], args: argparse.Namespace, workdir: Path) -> Target:
+    """GET /auth/me from a second gunicorn on the same database, signing with a fresh Ed25519
+    key. Each round is interleaved with /healthz like the table's rows, so its ratio to
+    /healthz divided by the HS256 row's compares the two on the same machine state. The
+    verified-token cache means a repeated token costs no signature check either way."""
+    keys = workdir / "keys"
+    flask(env, "keys", "generate", "--out", str(keys))
+    (key_file,) = keys.glob("*.pem")
+    eddsa_env = env | {"JWT_ALGORITHM": "EdDSA", "JWT_PRIVATE_KEY_FILES": str(key_file)}
+    with gunicorn(eddsa_env, args.workers, workdir) as (base, _master):
+        tokens = http("POST", base + "/auth/login", {"email": ADMIN, "password": PASSWORD})
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        healthz = Target("/healthz (EdDSA)", "/healthz")
+        target = Target("GET /auth/me (EdDSA)", "/auth/me", auth)
+        for each in (healthz, target):
+            run_wrk(base, each, 1, workdir)
+        for _ in range(args.rounds):
+            before = run_wrk(base, healthz, args.seconds, workdir)
+            result = run_wrk(base, target, args.seconds, workdir)
+            target.runs.append(result)
+            target.ratios.append(result["rps"] / before["rps"])
+    return target
+
+
+def measure_metrics_cost(
+    env: dict[str, str], base: str, auth: dict[str, str], args: argparse.Namespace, workdir: Path
+) -> float:
+    """GET /clothes?limit=20 on a second server with METRICS_ENABLED, as a ratio to this one."""
+    import metrics_cost  # bench/ is this script's folder
+
+    clothes = Target("GET /clothes?limit=20", "/clothes?limit=20", auth)
+    metrics_env = env | {"METRICS_ENABLED": "true", "METRICS_TOKEN": secrets.token_urlsafe(48)}
+    with gunicorn(metrics_env, args.workers, workdir) as (on_base, _master):
+        return metrics_cost.measure(
+            lambda url, seconds: run_wrk(url, clothes, seconds, workdir),
+            off_base=base,
+            on_base=on_base,
+            rounds=args.rounds,
+            seconds=args.seconds,
+        )
+
+
 def rss_mb(pid: int, key: str = "VmRSS") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
@@ -73,6 +137,9 @@ def main() -> int:  # a linear script: set up, measure, report
 
     workdir = Path(tempfile.mkdtemp(prefix="wardrobe-bench-"))
     env = bench_env(workdir)
+    # A resource server's credentials, for the POST /auth/introspect row.
+    client_password = secrets.token_urlsafe(32)
+    env["INTROSPECTION_CLIENTS"] = f"{INTROSPECTION_CLIENT}:{client_password}"
     catalogue = has_catalogue(env)
     seed(env, args.items, catalogue)
 
@@ -87,6 +154,7 @@ def main() -> int:  # a linear script: set up, measure, report
             targets.append(Target("GET /outfits?limit=20", "/outfits?limit=20", auth))
             cookie = cookie_login(base, ADMIN)
             targets.append(Target("GET /clothes (cookie)", "/clothes?limit=20", cookie))
+        targets.append(introspection_target(tokens["access_token"], client_password))
         login = Target(
             "POST /auth/login",
             "/auth/login",
@@ -113,13 +181,19 @@ def main() -> int:  # a linear script: set up, measure, report
             env, args.mfa_users, base, max(args.seconds, 10), workdir, login
         )
         peak_rss = [rss_mb(pid, "VmHWM") for pid in worker_pids(master)]
+        metrics_ratio = measure_metrics_cost(env, base, auth, args, workdir) if catalogue else None
+    eddsa = measure_eddsa_me(env, args, workdir)
 
-    failed = print_table(healthz, [*targets, login, two_step])
+    failed = print_table(healthz, [*targets, login, two_step, eddsa])
     print(
         "(two-step login: logins/s; its ratio is to a one-step login run just before it with"
         " the same wrk setup, 16 threads of one connection; the goal is >= 0.9)"
     )
     print_cookie_ratio(targets)
+    ratio = statistics.median(eddsa.ratios) / statistics.median(targets[0].ratios)
+    print(f"\nEdDSA / HS256 GET /auth/me: {ratio:.2f} (target >= 0.9)")
+    if metrics_ratio is not None:
+        print(f"GET /clothes with metrics on / without: {metrics_ratio:.2f} (target >= 0.95)")
     if deep_rows:
         deep_label = f"after row {args.items - 1000} p50 ms"
         print(f"\n{'sort':<14}{'first page p50 ms':>19}{deep_label:>28}{'ratio':>8}")

@@ -37,8 +37,9 @@ class EmailUnverifiedGrant(ApiError):
 
 
 class InvalidTokenRequest(ValidationFailed):
-    """400 from POST /auth/token for a form it cannot take: `validation_error` with `errors`
-    as a 422 has, plus RFC 6749's `error` (`unsupported_grant_type` or `invalid_request`)."""
+    """400 from POST /auth/token (and /auth/introspect) for a body it cannot take:
+    `validation_error` with `errors` as a 422 has, plus RFC 6749's `error`
+    (`unsupported_grant_type` or `invalid_request`)."""
 
     status = 400
 

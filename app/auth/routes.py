@@ -11,10 +11,12 @@ from typing import Any
 
 from flask.views import MethodView
 
-from app.auth import account_routes, oauth, queries, services
+from app.auth import account_routes, introspection, oauth, queries, services
 from app.auth.blueprint import blp, client_info
 from app.auth.oauth import EmailUnverifiedGrant, GrantNeedsMfa, InvalidGrant, InvalidTokenRequest
 from app.auth.schemas import (
+    IntrospectionRequestSchema,
+    IntrospectionSchema,
     LoginSchema,
     RegisterSchema,
     TokenGrantSchema,
@@ -36,7 +38,12 @@ from app.identity.presenters import user_json
 from app.identity.schemas import TokenPairSchema, UserSchema
 from app.security import cookies
 from app.security.authentication import current_principal
-from app.security.authorization import authenticated, public, refresh_token_required
+from app.security.authorization import (
+    authenticated,
+    client_required,
+    public,
+    refresh_token_required,
+)
 from app.security.rate_limits import LOGIN_SCOPE, login_limit, register_limit
 from app.security.tokens import TokenPair
 
@@ -139,3 +146,15 @@ class TokenInfo(MethodView):
     def get(self) -> dict[str, Any]:
         """The verified claims of the caller's access token (a page cannot read its cookie)."""
         return queries.token_info(current_principal())
+
+
+@blp.route("/introspect")
+class Introspect(MethodView):
+    @client_required
+    @blp.doc(operationId="introspectToken")
+    @blp.arguments(IntrospectionRequestSchema, location="json_or_form", error_status_code=400)
+    @blp.response(200, IntrospectionSchema, presenter=dict)
+    @blp.raises(InvalidTokenRequest, ServiceUnavailable)
+    def post(self, body: dict) -> dict[str, Any]:
+        """RFC 7662 introspection for resource servers: is this access token live?"""
+        return introspection.introspect(body["token"])

@@ -52,6 +52,40 @@ class TokenRequestSchema(Schema):
         raise InvalidTokenRequest(messages, oauth_error=oauth_error)
 
 
+class IntrospectionRequestSchema(Schema):
+    """POST /auth/introspect's body (RFC 7662 section 2.1), as a form or as JSON.
+
+    `token_type_hint` is accepted and ignored (only access tokens can be active); other
+    fields are ignored, as RFC 7662 lets a server do. A body this refuses is a 400 with
+    `errors` and OAuth's `error`: `invalid_request`.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+
+    token = Text(required=True, metadata={"description": "The token to check."})
+    token_type_hint = fields.String(metadata={"description": "Ignored.", "example": "access_token"})
+
+    def handle_error(self, error: ValidationError, *_args: Any, **_kwargs: Any) -> None:
+        """Raises InvalidTokenRequest (400 `validation_error`, OAuth `invalid_request`)."""
+        raise InvalidTokenRequest(error.normalized_messages(), oauth_error="invalid_request")
+
+
+class IntrospectionSchema(Schema):
+    """RFC 7662 section 2.2: `{"active": false}` alone, or a live access token's claims."""
+
+    active = fields.Boolean(required=True)
+    sub = fields.String(metadata={"description": "The user's id."})
+    role = fields.String(metadata={"description": "The user's current role."})
+    sid = fields.Integer(metadata={"description": "The session's id."})
+    amr = fields.List(fields.String(), metadata={"description": '["pwd"] or ["pwd", "otp"].'})
+    exp = fields.Integer(metadata={"description": "Expires at (Unix seconds)."})
+    iat = fields.Integer(metadata={"description": "Issued at (Unix seconds)."})
+    iss = fields.String(metadata={"description": "The issuer."})
+    aud = fields.String(metadata={"description": "The audience."})
+    token_type = fields.String(validate=validate.OneOf(["access"]))
+
+
 class PasswordChangeSchema(Schema):
     current_password = password_field()
     new_password = password_field(description="Same policy as at registration.")

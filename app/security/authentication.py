@@ -4,7 +4,8 @@ session cookie: cookies.py) to a Principal, or a 401.
 Every protected request goes through `authenticate` exactly once (the policy decorators in
 authorization.py call it). It reads the header, verifies the token once (tokens.py), then
 loads the state of the token's session and user in one round trip (from Redis when it is
-configured, else from the database: session_state.load_session_state) and checks, in order:
+configured, else from the database: session_state.load_session_state) and checks, in order
+(the session part is `check_session`, which token introspection shares):
 
     no header / not Bearer / bad token        -> token_missing / token_invalid / token_expired
     refresh token where access is wanted       -> wrong_token_type (and the reverse)
@@ -106,19 +107,7 @@ def authenticate(expected_type: TokenType = ACCESS) -> Principal:
     if transport == cookies.COOKIE_TRANSPORT:
         cookies.check_csrf(claims.session_id)
 
-    state = session_state.load_session_state(
-        claims.session_id, claims.user_id, fresh=expected_type == REFRESH
-    )
-    if state is None or state.user_id != claims.user_id:
-        raise TokenInvalid("The token's user or session does not exist.")
-
-    if state.revoked or not state.is_active:
-        raise TokenRevoked("This session has ended; log in again.")
-    if utcnow() >= state.expires_at:
-        raise TokenExpired("This session reached its maximum lifetime; log in again.")
-    if expected_type == ACCESS and claims.role != state.role:
-        raise TokenStale("Your role has changed; refresh your token.")
-
+    state = check_session(claims)
     principal = Principal(
         user_id=state.user_id,
         session_id=state.session_id,
@@ -128,6 +117,30 @@ def authenticate(expected_type: TokenType = ACCESS) -> Principal:
     )
     g.principal = principal
     return principal
+
+
+def check_session(claims: Claims) -> session_state.SessionState:
+    """The state of the verified token's session and user, if they still let it through.
+
+    The one place that decides whether a signed token still stands: `authenticate` and
+    token introspection (app/auth/introspection.py) both ask it, so they cannot disagree.
+    A refresh token is checked against the database itself (`fresh`), not the cache.
+    Raises TokenInvalid (user or session gone), TokenRevoked, TokenExpired (the session's
+    absolute end) or TokenStale (an access token whose role is no longer the user's).
+    Raises ServiceUnavailable: the state cannot be read (fail closed).
+    """
+    state = session_state.load_session_state(
+        claims.session_id, claims.user_id, fresh=claims.type == REFRESH
+    )
+    if state is None or state.user_id != claims.user_id:
+        raise TokenInvalid("The token's user or session does not exist.")
+    if state.revoked or not state.is_active:
+        raise TokenRevoked("This session has ended; log in again.")
+    if utcnow() >= state.expires_at:
+        raise TokenExpired("This session reached its maximum lifetime; log in again.")
+    if claims.type == ACCESS and claims.role != state.role:
+        raise TokenStale("Your role has changed; refresh your token.")
+    return state
 
 
 def current_principal() -> Principal:

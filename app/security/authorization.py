@@ -11,6 +11,8 @@ before the body or query is read and before any lookup:
                                   ADMIN_MFA_REQUIRED is on (else 403 mfa_session_required)
     @admin_required               roles_required("admin", mfa=True): every admin-only route
     @refresh_token_required       a valid refresh token (only POST /auth/refresh)
+    @client_required              no token: a service's HTTP Basic client credentials
+                                  (clients.py; only POST /auth/introspect)
 
 Each decorator attaches its Policy to the view. route_policies.py reads them back: the app
 refuses to start if any route lacks one, and docs/roles.md is generated from them. The
@@ -28,13 +30,14 @@ from typing import Any, TypeVar, cast
 
 from flask import current_app
 
-from app.errors import ApiError, Forbidden, MfaSessionRequired
+from app.errors import ApiError, Forbidden, InvalidClient, MfaSessionRequired
 from app.security.authentication import (
     RAISES,
     RAISES_WHEN_DOWN,
     RAISES_WHEN_UNSAFE,
     authenticate,
 )
+from app.security.clients import authenticate_client
 from app.security.tokens import ACCESS, REFRESH, TokenType
 from app.web.openapi import document_security
 from app.web.problem_docs import codes_of
@@ -47,7 +50,8 @@ _WHEN_MFA = " (when ADMIN_MFA_REQUIRED is on)"
 
 @dataclass(frozen=True)
 class Policy:
-    """Who may call a view: no token (`token is None`), or a token of a type and roles.
+    """Who may call a view: no token (`token is None`), or a token of a type and roles, or
+    (`client`) a service client with its Basic credentials instead of a token.
 
     `roles` empty means any active user. `mfa`: with ADMIN_MFA_REQUIRED on, the token's
     session must have been opened with a one-time pin (`otp` in its `amr`).
@@ -56,9 +60,12 @@ class Policy:
     token: TokenType | None
     roles: tuple[str, ...] = ()
     mfa: bool = False
+    client: bool = False
 
     def requirement(self) -> str | None:
         """What a caller needs, as the OpenAPI description says it; None when public."""
+        if self.client:
+            return "HTTP Basic credentials of a client listed in INTROSPECTION_CLIENTS"
         if self.token is None:
             return None
         if self.token == REFRESH:
@@ -77,6 +84,8 @@ class Policy:
         `unsafe`: the view changes state (POST, PUT, PATCH, DELETE), so a caller signed in
         by cookie can also be refused for its CSRF token.
         """
+        if self.client:
+            return codes_of(InvalidClient)
         if self.token is None:
             return {}
         errors: list[type[ApiError]] = [*RAISES[self.token], *RAISES_WHEN_DOWN]
@@ -89,6 +98,8 @@ class Policy:
         return codes_of(*errors)
 
     def describe(self) -> str:
+        if self.client:
+            return "introspection client (HTTP Basic)"
         if self.token is None:
             return "public"
         if self.token == REFRESH:
@@ -126,6 +137,17 @@ def refresh_token_required(view: View) -> View:
     return _guard(view, REFRESH)
 
 
+def client_required(view: View) -> View:
+    """A service client (a resource server) with its HTTP Basic credentials; no token."""
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        authenticate_client()
+        return view(*args, **kwargs)
+
+    return _declare(cast(View, guarded), Policy(token=None, client=True), view)
+
+
 def _guard(view: View, token: TokenType, roles: tuple[str, ...] = (), *, mfa: bool = False) -> View:
     """Wrap `view` so it runs only for a caller with a valid `token` and one of `roles`."""
 
@@ -150,6 +172,7 @@ def _declare(wrapper: View, policy: Policy, view: Callable[..., Any]) -> View:
         wrapper,
         view,
         needs_token=policy.token is not None,
+        client=policy.client,
         roles=policy.roles,
         requires_mfa=policy.mfa,
         # The password flow hands out access tokens: no use where a refresh token is due.

@@ -1,12 +1,14 @@
 """The second step of a login: the `mfa_token` a right password earns, and its checks.
 
-An `mfa_token` is a JWT of its own `type` ("mfa") and audience: tokens.py refuses it as an
-access or refresh token (an unknown type, an audience it does not expect), and it carries no
-session or role. Its `exp` (LIFETIME_SECONDS) is its life; its `jti` names this login
-attempt. What must be shared by every worker and host is a row of `mfa_challenges` under
-that `jti`, written only when something happens to the attempt: a wrong pin counts a
-failure (MAX_FAILURES kill it), the successful second step marks it used. Both are one
-INSERT ... ON CONFLICT DO UPDATE, so the database decides, also between concurrent requests.
+An `mfa_token` is a JWT of its own `type` ("mfa") and audience, signed and verified by the
+same key ring as every other token (signing.py): tokens.py refuses it as an access or refresh
+token (an audience it does not expect, an unknown type), this module refuses those as an
+mfa_token (the reverse), and it carries no session or role. Its `exp` (LIFETIME_SECONDS) is
+its life; its `jti` names this login attempt. What must be shared by every worker and host
+is a row of `mfa_challenges` under that `jti`, written only when something happens to the
+attempt: a wrong pin counts a failure (MAX_FAILURES kill it), the successful second step
+marks it used. Both are one INSERT ... ON CONFLICT DO UPDATE, so the database decides, also
+between concurrent requests.
 Issuing a token writes nothing: the first step of a login costs what a login costs.
 """
 
@@ -28,14 +30,15 @@ from app.errors import MfaRequired, TokenInvalid
 from app.extensions import db
 from app.identity.models import MfaChallenge, User
 from app.security.second_factor import METHODS
+from app.security.signing import key_ring, sign, verify
 from app.security.tokens import MAX_ID, new_jti
 
 MFA_TOKEN_TYPE = "mfa"  # noqa: S105 - a token type, not a secret
-AUDIENCE = "wardrobe:mfa"
+AUDIENCE = "wardrobe:mfa"  # config.py refuses it as JWT_AUDIENCE
 LIFETIME_SECONDS = 300
 MAX_FAILURES = 5
 MAX_TOKEN_LENGTH = 4096
-REQUIRED_CLAIMS = ["exp", "iat", "jti", "type", "sub", "aud"]
+REQUIRED_CLAIMS = ["exp", "iat", "jti", "type", "sub"]
 DEAD = "This mfa_token is no longer valid; log in again."
 
 
@@ -116,9 +119,10 @@ def _upsert(challenge: Challenge, **values: Any) -> Any:
 
 
 def _sign(user_id: int, jti: str) -> str:
-    config = current_app.config
+    ring = key_ring()
     now = int(time.time())
     claims = {
+        "iss": ring.issuer,
         "sub": str(user_id),
         "jti": jti,
         "type": MFA_TOKEN_TYPE,
@@ -126,30 +130,24 @@ def _sign(user_id: int, jti: str) -> str:
         "iat": now,
         "exp": now + LIFETIME_SECONDS,
     }
-    return jwt.encode(claims, config["JWT_SECRET_KEY"], algorithm=config["JWT_ALGORITHM"])
+    return sign(claims, ring)
 
 
 def _verified(raw: str) -> Challenge:
     """What a valid mfa_token says. Raises TokenInvalid."""
-    config = current_app.config
     if len(raw) > MAX_TOKEN_LENGTH:
         raise TokenInvalid(DEAD)
-    for key in (config["JWT_SECRET_KEY"], *config["JWT_PREVIOUS_SECRET_KEYS"]):
-        try:
-            payload = jwt.decode(
-                raw,
-                key,
-                algorithms=list(config["JWT_DECODE_ALGORITHMS"]),
-                audience=AUDIENCE,
-                leeway=config["JWT_LEEWAY"],
-                options={"require": REQUIRED_CLAIMS},
-            )
-        except jwt.InvalidSignatureError:
-            continue
-        except jwt.InvalidTokenError:
-            break
-        return _challenge_from(payload)
-    raise TokenInvalid(DEAD)
+    try:
+        payload = verify(
+            raw,
+            key_ring(),
+            audience=AUDIENCE,
+            required=REQUIRED_CLAIMS,
+            leeway=current_app.config["JWT_LEEWAY"],
+        )
+    except jwt.InvalidTokenError:
+        raise TokenInvalid(DEAD) from None
+    return _challenge_from(payload)
 
 
 def _challenge_from(payload: dict[str, Any]) -> Challenge:

@@ -48,7 +48,7 @@ from redis import Redis
 from redis.commands.core import Script
 from redis.exceptions import RedisError
 
-from app import redis_store
+from app import metrics, redis_store
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +106,14 @@ def lookup(session_id: int, user_id: int) -> CacheRead | None:
         raw_session, raw_user, generation = _reader(client)(keys=keys)
     except RedisError as error:
         log.warning("session cache read failed, using the database: %s", type(error).__name__)
+        metrics.session_cache_read("error")
         current_app.extensions[PAUSED_UNTIL] = time.monotonic() + READ_PAUSE_SECONDS
         return None
     generation = (generation or b"").decode()
     if raw_session is None or raw_user is None:
+        metrics.session_cache_read("miss")
         return CacheRead(None, generation)
+    metrics.session_cache_read("hit")
     session, user = json.loads(raw_session), json.loads(raw_user)
     facts = CachedFacts(
         user_id=session["user_id"],

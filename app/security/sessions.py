@@ -1,13 +1,12 @@
 """Login sessions: start one, rotate its refresh token, end it, prune the ended ones.
 
-A session is one row (AuthSession). Its `refresh_jti` names the only refresh token that
-still works; rotating swaps it with a compare-and-set, so of two concurrent refreshes with
-one token exactly one wins and the other is treated as reuse. Ending a session sets
-`revoked_at`, which every token of the session is checked against on every request.
-With REDIS_URL set, every change here writes the database first, then the cache
-(cache_invalidation.py). If Redis does not take it, the change stays committed, is retried
-in the background, and SavedNotYetEverywhere (503) is raised: other workers may serve the
-old state for up to SESSION_CACHE_TTL seconds; repeating the request repairs the cache.
+A session is one row (AuthSession). Its `refresh_jti` names the only refresh token that still
+works; rotating swaps it with a compare-and-set, so of two concurrent refreshes with one token
+exactly one wins and the other is reuse. Ending a session sets `revoked_at`, which every request
+with one of its tokens checks. With REDIS_URL set, every change here writes the database first,
+then the cache (cache_invalidation.py). If Redis does not take it, the change stays committed,
+is retried in the background, and SavedNotYetEverywhere (503) is raised: other workers may serve
+the old state for up to SESSION_CACHE_TTL seconds; repeating the request repairs the cache.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from collections.abc import Callable
 from flask import current_app
 from sqlalchemy import ColumnElement, delete, func, literal, or_, select, update
 
-from app import audit
+from app import audit, metrics
 from app.database import UTCDateTime, rows_matched, utcnow
 from app.errors import RefreshReused, SavedNotYetEverywhere
 from app.extensions import db
@@ -30,6 +29,7 @@ USER_AGENT_MAX = 255
 # How far two app hosts' clocks may disagree: added to SESSION_CACHE_TTL when a retried
 # revocation looks for sessions whose cache entries may still say "live".
 CLOCK_MARGIN_SECONDS = 60
+REVOKED_ROW = (AuthSession.id, AuthSession.user_id, AuthSession.expires_at)  # mark_revoked's
 
 
 def start_session(
@@ -109,15 +109,14 @@ def revoke_user_sessions(user_id: int, *, reason: str, keep_session_id: int | No
 def revoke_sessions_where(condition: ColumnElement[bool], *, reason: str) -> None:
     """Revoke the matching live sessions in the database, commit, then in the cache.
 
-    Matching sessions revoked recently (within SESSION_CACHE_TTL plus CLOCK_MARGIN_SECONDS)
-    are returned too, their revocation kept as it was: a retry after a 503 rewrites their
-    tombstones, where the UPDATE alone would match nothing and leave the cache stale.
+    Sessions revoked in the last SESSION_CACHE_TTL + CLOCK_MARGIN_SECONDS match too, kept as
+    they were: a retry after a 503 rewrites their tombstones (the UPDATE alone would match
+    nothing and leave the cache stale), but only the sessions ended now are counted.
     Raises SavedNotYetEverywhere: committed, but Redis did not take the tombstones.
     """
     now = utcnow()
-    recently = now - dt.timedelta(
-        seconds=current_app.config["SESSION_CACHE_TTL"] + CLOCK_MARGIN_SECONDS
-    )
+    ttl = current_app.config["SESSION_CACHE_TTL"]
+    recently = now - dt.timedelta(seconds=ttl + CLOCK_MARGIN_SECONDS)
     revoked = db.session.execute(
         update(AuthSession)
         .where(condition, or_(AuthSession.revoked_at.is_(None), AuthSession.revoked_at > recently))
@@ -125,11 +124,12 @@ def revoke_sessions_where(condition: ColumnElement[bool], *, reason: str) -> Non
             revoked_at=func.coalesce(AuthSession.revoked_at, literal(now, UTCDateTime())),
             revoked_reason=func.coalesce(AuthSession.revoked_reason, reason),
         )
-        .returning(AuthSession.id, AuthSession.user_id, AuthSession.expires_at)
+        .returning(*REVOKED_ROW, AuthSession.revoked_at)
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    _tell_cache(cache_invalidation.mark_revoked, [tuple(row) for row in revoked])
+    metrics.sessions_revoked(reason, sum(row.revoked_at == now for row in revoked))
+    _tell_cache(cache_invalidation.mark_revoked, [tuple(row)[:3] for row in revoked])
 
 
 def user_changed(user_id: int) -> None:

@@ -1,14 +1,15 @@
-"""JSON Web Tokens: made by flask-jwt-extended, read once by PyJWT with every check we need.
+"""JSON Web Tokens: access and refresh tokens, made and read with every check we need.
 
 flask-jwt-extended's defaults accept a token without `exp`, a string `exp`, a missing `type`
 or `jti` (docs/security.md). `decode_token` requires every claim we issue, with its type, and
-picks the algorithm and key itself: nothing in the token's header is trusted.
+signing.py picks the algorithm and key itself: nothing in the token's header is trusted
+beyond naming one of our own keys.
 
 A client sends the same access token with every request for its lifetime, so the outcome of
 verifying it (signature, algorithm, claims) is remembered per process, keyed by the token's
-exact text and the keys it was checked with. Only `exp` can change its mind later, so it is
-checked again on every request. Whether the session still stands is never remembered: it is
-checked on every request by authentication.py.
+exact text and the key ring it was checked with. Only `exp` can change its mind later, so it
+is checked again on every request. Whether the session still stands is never remembered: it
+is checked on every request by authentication.py.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from typing import Any, Final, Literal
 
 import jwt
 from flask import current_app
-from flask_jwt_extended import create_access_token, create_refresh_token
 
 from app.errors import TokenExpired, TokenInvalid
 from app.identity.models import ROLES, AuthSession, User
+from app.security.signing import KeyRing, key_ring, sign, verify
 
 TokenType = Literal["access", "refresh"]
 ACCESS: Final = "access"
@@ -53,6 +54,9 @@ class Claims:
     expires_at: int
     # How the session was authenticated (RFC 8176): ("pwd",) or ("pwd", "otp").
     amr: tuple[str, ...] = ("pwd",)
+    # Who issued the token and for whom (verified to be JWT_ISSUER and JWT_AUDIENCE).
+    issuer: str = ""
+    audience: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,24 +80,24 @@ def issue_token_pair(user: User, session: AuthSession) -> TokenPair:
     rotation can never extend a session.
     """
     config = current_app.config
+    ring = key_ring()
     now = int(time.time())
     session_end = int(session.expires_at.timestamp())
     access_exp = min(now + config["JWT_ACCESS_TOKEN_EXPIRES"], session_end)
     refresh_exp = min(now + config["JWT_REFRESH_TOKEN_EXPIRES"], session_end)
     claims = {
+        "iss": ring.issuer,
+        "aud": ring.audience,
+        "sub": str(user.id),
         "role": user.role,
         "sid": session.id,
         "amr": session.amr.split(),
         "iat": now,
         "nbf": now,
     }
-    access = create_access_token(
-        identity=str(user.id), additional_claims={**claims, "exp": access_exp}, expires_delta=False
-    )
-    refresh = create_refresh_token(
-        identity=str(user.id),
-        additional_claims={**claims, "exp": refresh_exp, "jti": session.refresh_jti},
-        expires_delta=False,
+    access = sign({**claims, "type": ACCESS, "jti": new_jti(), "exp": access_exp}, ring)
+    refresh = sign(
+        {**claims, "type": REFRESH, "jti": session.refresh_jti, "exp": refresh_exp}, ring
     )
     return TokenPair(access, refresh, expires_in=access_exp - now, session_id=session.id)
 
@@ -108,12 +112,7 @@ def decode_token(raw: str) -> Claims:
     if len(raw) > MAX_TOKEN_LENGTH:
         raise TokenInvalid("The token is not one this server issued.")
     config = current_app.config
-    claims = _verified_claims(
-        raw,
-        keys=(config["JWT_SECRET_KEY"], *config["JWT_PREVIOUS_SECRET_KEYS"]),
-        algorithms=tuple(config["JWT_DECODE_ALGORITHMS"]),
-        leeway=config["JWT_LEEWAY"],
-    )
+    claims = _verified_claims(raw, ring=key_ring(), leeway=config["JWT_LEEWAY"])
     # PyJWT checked `exp` when the token was first seen; it may have passed since.
     if claims.expires_at <= time.time() - config["JWT_LEEWAY"]:
         raise TokenExpired("The token has expired; refresh it or log in again.")
@@ -124,40 +123,22 @@ def decode_token(raw: str) -> Claims:
 # A client repeats one access token for its whole lifetime, so its signature and claims are
 # verified once per process instead of on every request.
 @functools.lru_cache(maxsize=VERIFIED_TOKENS_REMEMBERED)
-def _verified_claims(
-    raw: str, *, keys: tuple[str, ...], algorithms: tuple[str, ...], leeway: int
-) -> Claims:
+def _verified_claims(raw: str, *, ring: KeyRing, leeway: int) -> Claims:
     """The claims of a token that passes every check; remembered, since only `exp` can change.
 
     A token that fails raises and is not remembered. `nbf` and `iat` only become truer as
-    time passes, and a change of keys, algorithms or leeway is a different cache entry.
+    time passes, and a change of keys, issuer, audience or leeway is a different cache entry.
     """
-    payload = _verified_payload(raw, keys=keys, algorithms=algorithms, leeway=leeway)
+    try:
+        payload = verify(raw, ring, audience=ring.audience, required=REQUIRED_CLAIMS, leeway=leeway)
+    except jwt.ExpiredSignatureError:
+        raise TokenExpired("The token has expired; refresh it or log in again.") from None
+    except jwt.InvalidTokenError:
+        raise TokenInvalid("The token is not one this server issued.") from None
     try:
         return _claims_from(payload)
     except (KeyError, TypeError, ValueError):
         raise TokenInvalid("The token's claims are missing or malformed.") from None
-
-
-def _verified_payload(
-    raw: str, *, keys: tuple[str, ...], algorithms: tuple[str, ...], leeway: int
-) -> dict[str, Any]:
-    for key in keys:
-        try:
-            return jwt.decode(
-                raw,
-                key,
-                algorithms=list(algorithms),
-                leeway=leeway,
-                options={"require": REQUIRED_CLAIMS},
-            )
-        except jwt.InvalidSignatureError:
-            continue  # maybe signed with a previous key still being rotated out
-        except jwt.ExpiredSignatureError:
-            raise TokenExpired("The token has expired; refresh it or log in again.") from None
-        except jwt.InvalidTokenError:
-            break
-    raise TokenInvalid("The token is not one this server issued.")
 
 
 def _claims_from(payload: dict[str, Any]) -> Claims:
@@ -186,6 +167,8 @@ def _claims_from(payload: dict[str, Any]) -> Claims:
         issued_at=iat,
         expires_at=exp,
         amr=_amr_from(payload),
+        issuer=payload["iss"],
+        audience=payload["aud"],
     )
 
 

@@ -19,7 +19,7 @@ from werkzeug.routing import IntegerConverter, Map
 from werkzeug.sansio.response import Response as BaseResponse
 
 from app.web.problem_docs import HTTP_STATUS_CODES, ProblemSource, add_problem_codes, codes_of
-from app.web.request_body import EmptyBodySchema, StrictJsonParser
+from app.web.request_body import FORM_MIMETYPE, EmptyBodySchema, StrictJsonParser
 
 # The largest id a database integer column holds on every backend (a signed 32-bit int).
 ID_MAX = 2_147_483_647
@@ -33,6 +33,11 @@ class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint with our body parser, presenters and `no_body`."""
 
     ARGUMENTS_PARSER = StrictJsonParser()
+    # A form or JSON body, by its Content-Type (RFC 7662's introspection takes both).
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "json_or_form": FORM_MIMETYPE,
+    }
 
     def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
         """As flask-smorest's, with three differences.
@@ -44,23 +49,27 @@ class Blueprint(flask_smorest.Blueprint):
           empty body is a no-op there, not an error).
         - Every body documents what reading it can answer: 400 malformed, 413 too large,
           415 not JSON (not for bodyless endpoints, which take any Content-Type); a form
-          body (`location="form"`) 413 and 415 (not a URL-encoded form).
+          body (`location="form"`) 413 and 415 (not a URL-encoded form); either
+          (`location="json_or_form"`) all three, and both content types.
         """
         schema = schema() if isinstance(schema, type) else schema
         # webargs answers a schema's errors with this status (`validation_error`).
         invalid = [kwargs.get("error_status_code", 422)]
-        if location not in ("json", "form"):
+        if location not in ("json", "form", "json_or_form"):
             decorate = super().arguments(schema, location=location, **kwargs)
             return _compose(decorate, _problem_codes(invalid))
         kwargs.setdefault("required", _requires_a_field(schema))
         decorate = super().arguments(schema, location=location, **kwargs)
         # A form has no JSON to be malformed; the view documents its own 400s.
-        statuses = ["BAD_REQUEST"] if location == "json" else []
+        statuses = [] if location == "form" else ["BAD_REQUEST"]
         statuses.append("REQUEST_ENTITY_TOO_LARGE")
         if not getattr(schema, "ANY_CONTENT_TYPE", False):
             statuses.append("UNSUPPORTED_MEDIA_TYPE")
         for status in statuses:
             decorate = _compose(decorate, self.alt_response(_STATUS[status], response=status))
+        if location == "json_or_form":  # the form is documented; JSON joins it
+            json_body = {"content": {"application/json": {"schema": schema}}}
+            decorate = _compose(decorate, self.doc(requestBody=json_body))
         if invalid == [400]:  # the view documents its own 400 codes (a form's, say)
             invalid = []
         return _compose(decorate, _problem_codes([_STATUS[s] for s in statuses] + invalid))

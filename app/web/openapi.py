@@ -28,6 +28,7 @@ ACCESS_COOKIE_NAME = "wardrobe_access"
 # password and sends the access token it gets. The URL is relative to the document's, so the
 # UI still finds it when the API is served under a path prefix.
 PASSWORD_FLOW_SCHEME = "passwordFlow"  # noqa: S105 - a scheme name, not a secret
+CLIENT_SCHEME = "introspectionClient"
 TOKEN_URL = "auth/token"  # noqa: S105 - a path, not a secret
 
 DESCRIPTION = """\
@@ -103,6 +104,8 @@ class WardrobeApi(Api):
                 " `csrf_token`), else 403 `csrf_failed`.",
             },
         )
+        client = {"type": "http", "scheme": "basic", "description": "INTROSPECTION_CLIENTS"}
+        self.spec.components.security_scheme(CLIENT_SCHEME, client)
         self.spec.components.security_scheme(
             PASSWORD_FLOW_SCHEME,
             {
@@ -158,6 +161,7 @@ def document_security(
     view: Callable[..., Any],
     *,
     needs_token: bool,
+    client: bool = False,
     roles: tuple[str, ...],
     requires_mfa: bool = False,
     password_flow: bool = False,
@@ -166,7 +170,8 @@ def document_security(
 ) -> None:
     """Show a route's policy in its OpenAPI operation, on `wrapper` (the decorated `view`).
 
-    A public route gets `security: []`; any other the bearer scheme (or, with
+    A public route gets `security: []`; a `client` route (no token: a service's Basic
+    credentials) the client scheme alone; any other the bearer scheme (or, with
     `password_flow`, the access token from the password flow instead), `x-required-roles`,
     and `x-requires-mfa` when it needs a session opened with a one-time pin. `requires` (what
     the policy asks, as a sentence) opens the description; `problem_codes` (the 401s and 403s
@@ -175,7 +180,9 @@ def document_security(
     """
     wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))  # type: ignore[attr-defined]
     manual = wrapper._apidoc.setdefault("manual_doc", {})  # type: ignore[attr-defined]
-    if not needs_token:
+    if client:
+        manual["security"] = [{CLIENT_SCHEME: []}]
+    elif not needs_token:
         manual["security"] = []
     else:
         manual["security"] = [{BEARER_SCHEME: []}]

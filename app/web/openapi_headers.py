@@ -30,7 +30,8 @@ ETAG = {
 }
 LOCATION = {"description": "The new item's path.", "required": True, "schema": {"type": "string"}}
 WWW_AUTHENTICATE = {
-    "description": '`Bearer`, with `error="invalid_token"` when a token was rejected (RFC 6750).',
+    "description": '`Bearer`, with `error="invalid_token"` when a token was rejected (RFC 6750);'
+    " `Basic` where client credentials are wanted (POST /auth/introspect).",
     "required": True,
     "schema": {"type": "string"},
 }

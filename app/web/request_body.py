@@ -43,6 +43,14 @@ class StrictJsonParser(FlaskParser):
             )
         return super().load_form(req, schema)
 
+    def load_json_or_form(self, req: Any, schema: Schema) -> Any:
+        """A URL-encoded form when the Content-Type says so, else strict JSON (as load_json)."""
+        if req.mimetype == FORM_MIMETYPE:
+            return super().load_form(req, schema)
+        if req.get_data(cache=True).strip() and not core.is_json(req.mimetype):
+            raise UnsupportedMediaType(f"Send the body as JSON or as a form ({FORM_MIMETYPE}).")
+        return self.load_json(req, schema)
+
     def load_json(self, req: Any, schema: Schema) -> Any:
         """Raises UnsupportedMediaType (415), BadRequest (400); Werkzeug raises the 413."""
         raw = req.get_data(cache=True)  # over MAX_CONTENT_LENGTH: Werkzeug raises 413

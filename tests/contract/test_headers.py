@@ -93,6 +93,8 @@ ACCOUNT_CALLS = [
     ),
     ("POST", "/auth/login/mfa", "anyone", {"mfa_token": "x", "code": "123456"}, 401),
     ("DELETE", "/users/{uid}/mfa", "access", None, 404),
+    # No client credentials (its 200s are no-store too: tests/security/test_introspection.py).
+    ("POST", "/auth/introspect", "anyone", {"token": "x"}, 401),
 ]
 
 

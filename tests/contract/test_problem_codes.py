@@ -167,7 +167,11 @@ def test_protected_operations_say_what_they_require_first(document):
             assert "**Requires:**" not in description, (method, path)
             continue
         first = description.split("\n\n")[0]
-        if path == "/auth/refresh":
+        if path == "/auth/introspect":
+            assert first == (
+                "**Requires:** HTTP Basic credentials of a client listed in INTROSPECTION_CLIENTS."
+            )
+        elif path == "/auth/refresh":
             assert first.startswith("**Requires:** a refresh token"), first
         elif roles:
             who = "**Requires:** an access token of an " + " or ".join(roles)

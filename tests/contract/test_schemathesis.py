@@ -36,6 +36,7 @@ from app.extensions import db
 from app.identity.models import User
 from app.outfits.models import Outfit
 from app.security import totp
+from tests.support.clients import basic, client_settings
 from tests.support.data import PASSWORD
 from tests.support.http import bearer
 from tests.support.settings import TEST_SECRETS
@@ -51,6 +52,12 @@ def _document_app() -> Flask:
 
 
 schema = schemathesis.openapi.from_wsgi("/openapi.json", _document_app())
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    """An introspection client, whose credentials POST /auth/introspect is called with."""
+    return client_settings()
 
 
 @pytest.fixture(params=["admin", "user"])
@@ -100,5 +107,6 @@ def test_every_operation_conforms(case, app, caller):
     # A case made invalid in its headers may have had Authorization taken away on purpose:
     # adding the token back would turn it into a valid request that is rightly accepted.
     drops_auth = case._meta is not None and case._meta.is_negative_at(ParameterLocation.HEADER)
-    headers = {} if drops_auth and "Authorization" not in case.headers else bearer(token)
+    credentials = basic() if case.path == "/auth/introspect" else bearer(token)
+    headers = {} if drops_auth and "Authorization" not in case.headers else credentials
     case.call_and_validate(app=app, headers=headers, excluded_checks=EXCLUDED_CHECKS)

@@ -30,7 +30,8 @@ APP_VARIABLES = (
     "APP_ENV SECRET_KEY JWT_SECRET_KEY JWT_PREVIOUS_SECRET_KEYS DATABASE_URL REDIS_URL "
     "REDIS_KEY_PREFIX JWT_ACCESS_TOKEN_EXPIRES JWT_REFRESH_TOKEN_EXPIRES JWT_LEEWAY "
     "LOGIN_RATE_LIMIT REGISTER_RATE_LIMIT TRUSTED_PROXIES MAX_CONTENT_LENGTH CORS_ORIGINS "
-    "LOG_FORMAT LOG_LEVEL GUNICORN_BIND PORT WEB_CONCURRENCY GUNICORN_CONTROL_SOCKET MAIL_URL"
+    "LOG_FORMAT LOG_LEVEL GUNICORN_BIND PORT WEB_CONCURRENCY GUNICORN_CONTROL_SOCKET MAIL_URL "
+    "JWT_ALGORITHM JWT_PRIVATE_KEY_FILES JWT_ISSUER JWT_AUDIENCE JWKS_MAX_AGE"
 ).split()
 
 
@@ -68,6 +69,8 @@ BAD_SETTINGS = [
     ("DATABASE_URL", "mysql://db/wardrobe"),
     ("CORS_ORIGINS", "*"),
     ("JWT_PREVIOUS_SECRET_KEYS", "x"),
+    ("JWT_ALGORITHM", "RS256"),
+    ("JWT_AUDIENCE", "wardrobe:mfa"),
 ]
 
 
@@ -89,6 +92,18 @@ def test_gunicorn_refuses_a_bad_setting_before_binding(tmp_path, name, value):
     port = backends.free_port()
     env = production_env(tmp_path, GUNICORN_BIND=f"127.0.0.1:{port}", **{name: value})
     assert_one_line_refusal(run(GUNICORN, env), name)
+
+
+@pytest.mark.slow
+def test_gunicorn_refuses_a_missing_signing_key_file_before_binding(tmp_path):
+    missing = tmp_path / "gone.pem"
+    env = production_env(
+        tmp_path,
+        GUNICORN_BIND=f"127.0.0.1:{backends.free_port()}",
+        JWT_ALGORITHM="EdDSA",
+        JWT_PRIVATE_KEY_FILES=str(missing),
+    )
+    assert_one_line_refusal(run(GUNICORN, env), "JWT_PRIVATE_KEY_FILES", str(missing))
 
 
 @pytest.mark.slow

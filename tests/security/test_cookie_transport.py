@@ -50,12 +50,15 @@ def user_cookies(jarless, user) -> CookieSession:
 
 
 def unsafe_operations(client) -> list[tuple[str, str]]:
-    """(method, path) of every operation that needs a token and may change state."""
+    """(method, path) of every operation a cookie session can call that may change state.
+
+    Introspection is left out: its caller is a service with client credentials, not a token.
+    """
     document = client.get("/openapi.json").get_json()
     return [
         (method, re.sub(r"\{[^}]+\}", "1", path))
         for method, path, operation in operations(document)
-        if method in UNSAFE and operation["security"] != []
+        if method in UNSAFE and any("cookieAuth" in option for option in operation["security"])
     ]
 
 

@@ -52,9 +52,9 @@ def test_tokens_signed_with_a_previous_key_still_work(app, client, old_app, make
     refreshed = client.post("/auth/refresh", headers=bearer(old_tokens["refresh_token"]))
     assert refreshed.status_code == 200
     new_access = refreshed.get_json()["access_token"]
-    jwt.decode(new_access, NEW_KEY, algorithms=["HS256"])  # signed with the new key
+    jwt.decode(new_access, NEW_KEY, algorithms=["HS256"], audience="wardrobe-api")  # new key
     with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(new_access, OLD_KEY, algorithms=["HS256"])
+        jwt.decode(new_access, OLD_KEY, algorithms=["HS256"], audience="wardrobe-api")
 
 
 def test_once_the_old_key_is_dropped_its_tokens_are_refused(app, old_app, make_user):

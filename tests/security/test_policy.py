@@ -70,6 +70,7 @@ PUBLIC = {
     "/auth/password-reset/confirm",
     "/healthz",
     "/readyz",
+    "/.well-known/jwks.json",
 }
 
 
@@ -130,7 +131,9 @@ def test_protected_routes_refuse_anonymous_callers(app, client):
     for method, path, policy in routes_by_role(app):
         url = re.sub(r"<[^>]+>", "1", path)  # any path parameter: /clothes/<...:item_id>
         response = client.open(url, method=method)
-        if policy.token is None:
+        if policy.client:  # a service's Basic credentials, not a token
+            assert_problem(response, 401, "invalid_client")
+        elif policy.token is None:
             assert response.status_code != 401, (method, path)
         else:
             assert_problem(response, 401, "token_missing")
@@ -197,6 +200,11 @@ def test_openapi_document_exports_policies(app, client):
             assert operation["security"] == [], (method, path)
             continue
         policy = declared[(method.upper(), path)]
+        if policy.client:
+            assert operation["security"] == [{"introspectionClient": []}], (method, path)
+            assert "x-required-roles" not in operation, (method, path)
+            assert "401" in operation["responses"], (method, path)
+            continue
         expected = bearer_only if policy.describe() == "refresh token" else access_token
         assert operation["security"] == expected, (method, path)
         roles = policy.roles

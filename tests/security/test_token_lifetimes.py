@@ -115,6 +115,7 @@ def test_issued_claims(app, make_user, login):
         assert isinstance(claims["jti"], str) and claims["jti"]
         assert isinstance(claims["iat"], int) and isinstance(claims["exp"], int)
         assert abs(claims["iat"] - before) <= 2
+        assert (claims["iss"], claims["aud"]) == ("wardrobe-api", "wardrobe-api")
     assert access["sid"] == refresh["sid"]
     assert access["jti"] != refresh["jti"]
     assert (access["type"], refresh["type"]) == ("access", "refresh")
@@ -122,7 +123,8 @@ def test_issued_claims(app, make_user, login):
     # The refresh token ends with its session, which began a moment before it was signed.
     lifetime = app.config["JWT_REFRESH_TOKEN_EXPIRES"]
     assert refresh["exp"] - refresh["iat"] in (lifetime - 1, lifetime)
-    assert jwt.get_unverified_header(tokens["access_token"])["alg"] == "HS256"
+    # HS256 names no key: there is one secret (and the previous ones), tried in turn.
+    assert jwt.get_unverified_header(tokens["access_token"]) == {"alg": "HS256", "typ": "JWT"}
     assert tokens["expires_in"] == app.config["JWT_ACCESS_TOKEN_EXPIRES"]
 
 

@@ -121,7 +121,7 @@ def test_unknown_crit_header(client, access_claims):
     assert_invalid(me(client, token))
 
 
-@pytest.mark.parametrize("claim", ["exp", "iat", "jti", "type", "sub", "role", "sid"])
+@pytest.mark.parametrize("claim", ["exp", "iat", "jti", "type", "sub", "role", "sid", "iss", "aud"])
 def test_missing_claim(client, access_claims, claim):
     del access_claims[claim]
     assert_invalid(me(client, forge(access_claims)))
@@ -149,11 +149,23 @@ def test_missing_claim(client, access_claims, claim):
         ("sid", 2**31),
         ("sid", 10**30),
         ("sid", True),
+        ("iss", "https://another-issuer.example"),
+        ("iss", "wardrobe-ap"),
+        ("aud", "another-service"),
+        ("aud", ["wardrobe-api", "another-service"]),
+        ("aud", "wardrobe:mfa"),
     ],
 )
 def test_mistyped_claim(client, access_claims, claim, value):
     access_claims[claim] = value
     assert_invalid(me(client, forge(access_claims)))
+
+
+@pytest.mark.parametrize("issuer", [["wardrobe-api"], 1, None])
+def test_an_issuer_that_is_no_string_is_refused(client, access_claims, issuer):
+    """PyJWT will not sign such a claim, so the token is signed by hand with our key."""
+    token = hand_signed({"alg": "HS256", "typ": "JWT"}, {**access_claims, "iss": issuer})
+    assert_invalid(me(client, token))
 
 
 def test_role_claim_cannot_grant_admin(client, access_claims):

@@ -5,6 +5,7 @@ outfits.py       the OUTFIT payload, create_outfit() through the API
 settings.py      TEST_SECRETS and the generous rate limits every test app starts with
 http.py          bearer(), assert_problem(), and calls that probe a held token pair
 tokens.py        forge() a token, read claims_of() one
+signing.py       Ed25519 key files for EdDSA apps: new_key(), eddsa_settings()
 database.py      count the SQL statements of a block, snapshot() the rows
 paths.py         ROOT of the repository
 backends.py      PostgreSQL and Redis for the tests: throwaway databases, private servers
