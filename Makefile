@@ -109,9 +109,10 @@ test-pg: $(VENV)/.installed-dev
 # Two app instances (one gunicorn worker each) on one PostgreSQL database and one Redis key
 # prefix, behind a private nginx (docs/scaling.md): a logout, a refresh replay and the login
 # limits, checked across instances. Needs both servers and nginx; CI=true fails without them.
+# Only tests/operations is collected (where the marker is used): the whole suite takes longer.
 test-scale: $(VENV)/.installed-dev nginx
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) NGINX=$(NGINX) \
-		$(BIN)/pytest -m scale $(PYTEST_ARGS)
+		$(BIN)/pytest -m scale tests/operations $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,8 @@ _addresses = (f"127.0.0.{n}" for n in itertools.count(2))
 class Cluster:
     instances: tuple[LiveServer, LiveServer]
     proxy: Nginx
+    settings: dict[str, str]  # what every instance of this deployment is started with
+    folder: Path
 
     def clients(self, address: str) -> tuple[RemoteClient, RemoteClient, RemoteClient]:
         """Instance 1, instance 2 and nginx, as seen by one client at `address`."""
@@ -76,7 +79,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
             two = stack.enter_context(run_live_server(folder / "two", workers=1, **shared))
             upstreams = [server.url.removeprefix("http://") for server in (one, two)]
             proxy = stack.enter_context(run_nginx(upstreams, folder / "nginx"))
-            yield Cluster((one, two), proxy)
+            yield Cluster((one, two), proxy, shared, folder)
     finally:
         backends.delete_keys(redis_url, prefix)
         backends.drop_database(database_url, url)
@@ -205,3 +208,28 @@ def test_the_instances_share_the_deployment(cluster):
     for server in cluster.instances:
         response = RemoteClient(server.url).get("/readyz")
         assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_an_instance_that_stops_takes_no_session_with_it(cluster):
+    """A third instance joins behind a second nginx, serves a login, then stops: nginx sends
+    its clients to the instance left, where the same tokens work and the same logout ends them."""
+    one = cluster.instances[0]
+    with run_live_server(cluster.folder / "three", workers=1, **cluster.settings) as three:
+        hosts = [server.url.removeprefix("http://") for server in (one, three)]
+        with run_nginx(hosts, cluster.folder / "nginx-failover") as proxy:
+            address = new_address()
+            client = RemoteClient(proxy.url, address)
+            direct = RemoteClient(three.url, address)
+            tokens = login(direct, register(direct))  # the session is opened on three
+            served = {client.get("/healthz").headers["X-Upstream"] for _ in range(4)}
+            assert served == set(hosts)  # both take turns while three is up
+            three.stop()
+            for _ in range(4):  # nginx finds three gone and retries on one: no client sees it
+                response = client.get("/auth/me", headers=bearer(tokens["access_token"]))
+                assert response.status_code == 200, response.get_data(as_text=True)
+                assert response.headers["X-Upstream"].endswith(hosts[0])
+            rotated = refresh(client, tokens["refresh_token"])
+            assert rotated.status_code == 200, rotated.get_data(as_text=True)
+            logout = client.post("/auth/logout", headers=bearer(rotated.get_json()["access_token"]))
+            assert logout.status_code == 204
+            assert_dead(client, rotated.get_json())

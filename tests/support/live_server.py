@@ -8,7 +8,6 @@ when the test fails, and its log is kept next to its database for the failure me
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import secrets
 import socket
@@ -35,6 +34,12 @@ class LiveServer:
     log_path: Path
     env: dict[str, str] = field(default_factory=dict, repr=False)  # the server's settings
     pid: int = 0  # gunicorn's master process
+    process: subprocess.Popen | None = field(default=None, repr=False, compare=False)
+
+    def stop(self) -> None:
+        """Stop gunicorn now, before the `with` block ends (a test of an instance going away)."""
+        if self.process is not None:
+            _stop(self.process)
 
     def flask(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a `flask` command on this server's database (e.g. create-admin)."""
@@ -75,9 +80,7 @@ def run_live_server(workdir: Path, *, workers: int = 2, **env: str) -> Iterator[
     if migration.returncode != 0:
         raise RuntimeError(f"flask db upgrade failed:\n{migration.stderr}")
     port = _free_port()
-    server = LiveServer(
-        url=f"http://127.0.0.1:{port}", log_path=workdir / "gunicorn.log", env=server_env
-    )
+    log_path = workdir / "gunicorn.log"
     command = [
         sys.executable,
         "-m",
@@ -92,13 +95,16 @@ def run_live_server(workdir: Path, *, workers: int = 2, **env: str) -> Iterator[
         "--no-control-socket",
         "wsgi:app",
     ]
-    with server.log_path.open("wb") as log:
+    with log_path.open("wb") as log:
         process = subprocess.Popen(  # fixed command, our own interpreter
             command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
         )
+        server = LiveServer(
+            f"http://127.0.0.1:{port}", log_path, server_env, pid=process.pid, process=process
+        )
         try:
             _wait_until_healthy(server, process)
-            yield dataclasses.replace(server, pid=process.pid)
+            yield server
         finally:
             _stop(process)
 
