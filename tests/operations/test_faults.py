@@ -19,11 +19,11 @@ from app import create_app
 from app.extensions import db
 from app.identity.models import User
 from app.security import sessions
-from app.security.signing import key_ring, sign
 from app.security.tokens import issue_token_pair
 from tests.support import backends
 from tests.support.http import assert_problem, bearer
 from tests.support.settings import TEST_SECRETS
+from tests.support.signing import forged_access_token
 
 UNREACHABLE_DATABASE = f"postgresql+psycopg://postgres@127.0.0.1:{backends.CLOSED_PORT}/gone"
 # The contract's bound; comfortably above the 3 s connect timeout.
@@ -34,14 +34,6 @@ def app_on(database_url: str, **settings) -> Flask:
     return create_app(
         "testing", {"SQLALCHEMY_DATABASE_URI": database_url, **TEST_SECRETS, **settings}
     )
-
-
-def forged_access_token(app: Flask) -> str:
-    """A correctly signed token: checking it needs the database."""
-    with app.app_context():
-        ring, now = key_ring(), int(time.time())
-        claims = {"iss": ring.issuer, "aud": ring.audience, "sub": "1", "role": "user", "sid": 1}
-        return sign({**claims, "type": "access", "jti": "forged", "iat": now, "exp": now + 60})
 
 
 def timed(call) -> tuple:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from flask_jwt_extended import create_access_token
 
 from app import create_app, metrics
 from app.extensions import db
@@ -24,6 +23,7 @@ from tests.support.http import assert_problem, bearer
 from tests.support.metrics import METRICS_ON, SCRAPE_TOKEN, Scraper, family_names
 from tests.support.paths import ROOT
 from tests.support.settings import TEST_SECRETS
+from tests.support.signing import forged_access_token
 
 FAMILIES = {
     "wardrobe_http_requests",
@@ -329,8 +329,7 @@ class TestBackendErrors:
     def test_a_503_of_a_dead_database_is_counted(self, down_app):
         client = down_app.test_client()
         scraper = Scraper(client.get)
-        with down_app.app_context():
-            token = create_access_token(identity="1", additional_claims={"role": "user", "sid": 1})
+        token = forged_access_token(down_app)
         before = scraper.value("wardrobe_backend_errors_total", backend="database")
         assert_problem(client.get("/auth/me", headers=bearer(token)), 503, "service_unavailable")
         assert scraper.value("wardrobe_backend_errors_total", backend="database") == before + 1
