@@ -60,42 +60,36 @@ test: $(VENV)/.installed-dev
 e2e: $(VENV)/.installed-dev chromium
 	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
-# Installs Debian's chromium once (quietly; nothing to do when it is there). Needs root.
-chromium:
-	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+# $(call apt_install,PATH,PACKAGE,WHAT FOR,HOW TO POINT ELSEWHERE): installs Debian's PACKAGE
+# once, quietly, when PATH is not there (nothing to do when it is). Needs root; without it,
+# says what to install instead.
+define apt_install
+	@if [ -x "$(1)" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Debian's chromium for make e2e..."; \
+		echo "Installing Debian's $(2) for $(3)..."; \
 		log=$$(mktemp); \
 		{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$$log" 2>&1 \
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); } >"$$log" 2>&1 \
 			|| { cat "$$log" >&2; rm -f "$$log"; exit 1; }; \
 		rm -f "$$log"; \
-		[ -x "$(CHROMIUM)" ] || { echo "chromium installed, but not at $(CHROMIUM)" >&2; exit 1; }; \
+		[ -x "$(1)" ] || { echo "$(2) installed, but not at $(1)" >&2; exit 1; }; \
 	else \
-		echo "make e2e needs Chromium at $(CHROMIUM): install it (Debian: sudo apt-get install" \
-			"chromium), or pass CHROMIUM=/path/to/chromium." >&2; \
+		echo "$(3) needs $(2) at $(1): install it (Debian: sudo apt-get install $(2))," \
+			"or pass $(4)." >&2; \
 		exit 1; \
 	fi
+endef
 
-# Installs Debian's nginx once, for make test-scale and make bench-scale (quietly; nothing to do
-# when it is there). Needs root. The package's own service is not started (no init here): the
-# tests and the bench run private nginx processes from a temp folder, as the current user.
+# Debian's chromium, for make e2e.
+chromium:
+	$(call apt_install,$(CHROMIUM),chromium,make e2e,CHROMIUM=/path/to/chromium)
+
+# Debian's nginx, for make test-scale and make bench-scale. The package's own service is not
+# started (no init here): the tests and the bench run private nginx processes from a temp
+# folder, as the current user.
 NGINX ?= $(shell command -v nginx || echo /usr/sbin/nginx)
 nginx:
-	@if [ -x "$(NGINX)" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Debian's nginx for make test-scale..."; \
-		log=$$(mktemp); \
-		{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; } >"$$log" 2>&1 \
-			|| { cat "$$log" >&2; rm -f "$$log"; exit 1; }; \
-		rm -f "$$log"; \
-		[ -x /usr/sbin/nginx ] || { echo "nginx installed, but not at /usr/sbin/nginx" >&2; exit 1; }; \
-	else \
-		echo "make test-scale needs nginx: install it (Debian: sudo apt-get install nginx)," \
-			"or pass NGINX=/path/to/nginx." >&2; \
-		exit 1; \
-	fi
+	$(call apt_install,$(NGINX),nginx,make test-scale,NGINX=/path/to/nginx)
 
 # The same suite on PostgreSQL and Redis. The tests create their own database next to
 # TEST_DATABASE_URL's (dropped afterwards) and use a key prefix of their own in Redis (deleted
