@@ -138,18 +138,19 @@ def eddsa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Liv
         yield server, keys
 
 
+def registered_access_token(base: str, email: str) -> str:
+    """Register `email` on the live server at `base` and log in: its access token."""
+    body = {"email": email, "password": PASSWORD}
+    requests.post(f"{base}/auth/register", json=body, timeout=10)
+    login = requests.post(f"{base}/auth/login", json=body, timeout=10)
+    assert login.status_code == 200, login.text
+    return login.json()["access_token"]
+
+
 @pytest.mark.slow
 def test_a_resource_server_verifies_our_tokens_with_the_jwks_alone(eddsa_server):
     server, keys = eddsa_server
-    email = "resource@example.com"
-    requests.post(
-        f"{server.url}/auth/register", json={"email": email, "password": PASSWORD}, timeout=10
-    )
-    login = requests.post(
-        f"{server.url}/auth/login", json={"email": email, "password": PASSWORD}, timeout=10
-    )
-    assert login.status_code == 200, login.text
-    access = login.json()["access_token"]
+    access = registered_access_token(server.url, "resource@example.com")
 
     client = jwt.PyJWKClient(f"{server.url}{JWKS}", cache_keys=True)
     signing_key = client.get_signing_key_from_jwt(access)
@@ -171,13 +172,7 @@ def test_a_resource_server_verifies_our_tokens_with_the_jwks_alone(eddsa_server)
 @pytest.mark.slow
 def test_a_tampered_token_fails_the_outside_check_too(eddsa_server):
     server, _keys = eddsa_server
-    email = "tamper@example.com"
-    requests.post(
-        f"{server.url}/auth/register", json={"email": email, "password": PASSWORD}, timeout=10
-    )
-    access = requests.post(
-        f"{server.url}/auth/login", json={"email": email, "password": PASSWORD}, timeout=10
-    ).json()["access_token"]
+    access = registered_access_token(server.url, "tamper@example.com")
     header, payload, signature = access.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["role"] = "admin"
