@@ -6,7 +6,9 @@ first such buffer raises the threshold to its size, so every later one comes fro
 and stays there. Each worker that served a login then kept about 19 MiB for good. Fixing the
 threshold with mallopt turns that adjustment off, so every buffer of MMAP_THRESHOLD or more
 is mapped and unmapped again: a worker's resident size no longer depends on whether it has
-served a login (docs/decisions.md 25, docs/performance.md).
+served a login. The price is CPU: each login faults its buffer in again, about a quarter
+of the login rate under gunicorn, so gunicorn.conf.py applies it only with
+GUNICORN_RETURN_MEMORY=true (docs/decisions.md 25, docs/performance.md).
 """
 
 from __future__ import annotations
