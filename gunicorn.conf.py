@@ -72,9 +72,9 @@ if not control_socket_disable:
 
 
 def post_fork(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
-    """In each new worker, before it imports the app: big buffers (argon2's 19 MiB per
-    login) go back to the system when freed instead of staying on the heap, unless
-    GUNICORN_RETURN_MEMORY is false (allocator.py; glibc only)."""
+    """In each new worker, before it imports the app: with GUNICORN_RETURN_MEMORY true, big
+    buffers (argon2's 19 MiB per login) go back to the system when freed instead of staying
+    on the heap, for fewer logins per second (allocator.py; glibc only)."""
     if _server["return_memory"]:
         allocator.return_big_buffers()
 
