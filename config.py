@@ -550,7 +550,7 @@ def server_settings() -> dict[str, Any]:
         "max_requests": max_requests,
         "max_requests_jitter": max_requests // 10,
         "control_socket": _raw("GUNICORN_CONTROL_SOCKET"),
-        "return_memory": _env_bool("GUNICORN_RETURN_MEMORY", False),
+        "return_memory": _env_bool("GUNICORN_RETURN_MEMORY", True),
     }
 
 

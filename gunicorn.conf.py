@@ -71,12 +71,27 @@ if not control_socket_disable:
     control_socket = _server["control_socket"]
 
 
+# This worker's IdleTrimmer (allocator.py), set by post_fork; None when memory is kept.
+_trimmer: allocator.IdleTrimmer | None = None
+
+
 def post_fork(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
-    """In each new worker, before it imports the app: with GUNICORN_RETURN_MEMORY true, big
-    buffers (argon2's 19 MiB per login) go back to the system when freed instead of staying
-    on the heap, for fewer logins per second (allocator.py; glibc only)."""
+    """In each new worker: with GUNICORN_RETURN_MEMORY (on by default), memory the worker
+    freed, argon2's 19 MiB of a login above all, goes back to the system once the worker
+    is idle, and stays for reuse while it is busy (allocator.py; glibc only)."""
+    global _trimmer
     if _server["return_memory"]:
-        allocator.return_big_buffers()
+        _trimmer = allocator.idle_trimmer()
+
+
+def pre_request(worker, req) -> None:  # noqa: ARG001 - gunicorn's hook signature
+    if _trimmer is not None:
+        _trimmer.request_started()
+
+
+def post_request(worker, req, environ, resp) -> None:  # noqa: ARG001 - gunicorn's hook signature
+    if _trimmer is not None:
+        _trimmer.request_finished()
 
 
 accesslog = "-"

@@ -15,12 +15,11 @@ from typing import Any
 
 from flask import Flask, Response, current_app, json
 from limits.errors import StorageError
-from redis.exceptions import RedisError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from app import metrics
+from app import metrics, redis_store
 from app.errors import (
     BEARER_CHALLENGE,
     ApiError,
@@ -159,7 +158,8 @@ def register_error_handlers(app: Flask) -> None:
         PoolTimeoutError,
     ):
         app.register_error_handler(database_failure, handle_database_unavailable)
-    for redis_failure in (RedisError, StorageError):
+    redis_failures = redis_store.failures() if app.config.get("REDIS_URL") else ()
+    for redis_failure in (*redis_failures, StorageError):
         app.register_error_handler(redis_failure, handle_redis_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
     register_jwt_loaders()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,7 +31,7 @@ def redis_answers() -> bool:
     client = redis_store.client()
     try:
         return bool(client.set(redis_store.key("readyz"), "1", ex=10)) if client else True
-    except RedisError as error:
+    except redis_store.failures() as error:
         log.warning("readiness: redis check failed: %s", type(error).__name__)
         return False
 

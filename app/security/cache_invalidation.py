@@ -13,14 +13,16 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from flask import current_app
-from redis import Redis
-from redis.exceptions import RedisError
 
 from app import redis_store
 from app.security import session_cache
 from app.security.cache_retry import Retrier
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +101,7 @@ def _write_or_retry(write: Callable[[], None], what: str) -> None:
     """
     try:
         write()
-    except RedisError as error:
+    except redis_store.failures() as error:
         log.error("session cache: could not %s: %s", what, type(error).__name__)
         retrier().retry(write, what=what, for_seconds=session_cache.ttl())
         raise RedisUnavailable(what) from None

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from redis.exceptions import RedisError
+from app import redis_store
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class Retrier:
                 continue
             try:
                 item.write()
-            except RedisError:
+            except redis_store.failures():
                 break
             log.info("session cache: %s landed on retry", item.what)
             finished.append(item)

@@ -41,14 +41,15 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from flask import current_app
-from redis import Redis
-from redis.commands.core import Script
-from redis.exceptions import RedisError
 
 from app import metrics, redis_store
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from redis.commands.core import Script
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def lookup(session_id: int, user_id: int) -> CacheRead | None:
     keys = _keys(session_id, user_id)
     try:
         raw_session, raw_user, generation = _reader(client)(keys=keys)
-    except RedisError as error:
+    except redis_store.failures() as error:
         log.warning("session cache read failed, using the database: %s", type(error).__name__)
         metrics.session_cache_read("error")
         current_app.extensions[PAUSED_UNTIL] = time.monotonic() + READ_PAUSE_SECONDS
@@ -146,7 +147,7 @@ def fill(session_id: int, facts: CachedFacts, *, generation_seen: str, read_at: 
             ttl_ms,
             generation_seen,
         )
-    except RedisError as error:
+    except redis_store.failures() as error:
         log.warning("session cache fill failed: %s", type(error).__name__)
 
 

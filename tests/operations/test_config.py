@@ -132,12 +132,12 @@ def test_gunicorn_settings_are_validated_too(monkeypatch):
     monkeypatch.setenv("GUNICORN_BIND", "0.0.0.0:8080")
     assert server_settings()["bind"] == ["0.0.0.0:8080"]
     assert server_settings()["workers"] == 3
-    assert server_settings()["return_memory"] is False  # off unless turned on
+    assert server_settings()["return_memory"] is True  # on unless turned off
     monkeypatch.setenv("GUNICORN_RETURN_MEMORY", "maybe")
     with pytest.raises(ConfigError, match="GUNICORN_RETURN_MEMORY='maybe' is not allowed"):
         server_settings()
-    monkeypatch.setenv("GUNICORN_RETURN_MEMORY", "true")
-    assert server_settings()["return_memory"] is True
+    monkeypatch.setenv("GUNICORN_RETURN_MEMORY", "false")
+    assert server_settings()["return_memory"] is False
 
 
 def test_env_example_lists_every_setting_and_is_accepted_as_written(monkeypatch):
