@@ -7,19 +7,14 @@ import secrets
 import pytest
 
 from config import ConfigError, load_config
-
-STRONG = {"SECRET_KEY": secrets.token_urlsafe(48), "JWT_SECRET_KEY": secrets.token_urlsafe(48)}
-MAIL = {"MAIL_URL": "disabled"}  # production also needs a mail setting
+from tests.support.settings import STRONG_SECRETS, production_ready_env
 
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> pytest.MonkeyPatch:
-    for name in ("APP_ENV", "METRICS_ENABLED", "METRICS_TOKEN", "MFA_ENCRYPTION_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in (STRONG | MAIL).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
-    return monkeypatch
+    return production_ready_env(
+        monkeypatch, tmp_path, unset=("METRICS_ENABLED", "METRICS_TOKEN", "MFA_ENCRYPTION_KEY")
+    )
 
 
 @pytest.mark.parametrize("environment", ["production", "development", "testing"])
@@ -42,7 +37,7 @@ def test_production_with_metrics_on_needs_a_token(env):
     [
         ("short-token", "shorter than 32 bytes"),
         ("ab" * 20, "fewer than"),
-        (STRONG["SECRET_KEY"], "equals SECRET_KEY"),
+        (STRONG_SECRETS["SECRET_KEY"], "equals SECRET_KEY"),
     ],
 )
 def test_production_refuses_a_weak_or_reused_token(env, token, why):

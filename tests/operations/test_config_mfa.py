@@ -7,20 +7,14 @@ import secrets
 import pytest
 
 from config import ConfigError, load_config
-
-STRONG = {"SECRET_KEY": secrets.token_urlsafe(48), "JWT_SECRET_KEY": secrets.token_urlsafe(48)}
-# Production also refuses to start without a mail setting; these tests are about pins.
-MAIL = {"MAIL_URL": "disabled"}
+from tests.support.settings import STRONG_SECRETS, production_ready_env
 
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> pytest.MonkeyPatch:
-    for name in ("APP_ENV", "ADMIN_MFA_REQUIRED", "MFA_ISSUER", "MFA_ENCRYPTION_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in (STRONG | MAIL).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
-    return monkeypatch
+    return production_ready_env(
+        monkeypatch, tmp_path, unset=("ADMIN_MFA_REQUIRED", "MFA_ISSUER", "MFA_ENCRYPTION_KEY")
+    )
 
 
 @pytest.mark.parametrize(
@@ -55,7 +49,7 @@ def test_production_checks_an_mfa_encryption_key_like_the_others(env):
     env.setenv("MFA_ENCRYPTION_KEY", "short")
     with pytest.raises(ConfigError, match="MFA_ENCRYPTION_KEY"):
         load_config("production")
-    env.setenv("MFA_ENCRYPTION_KEY", STRONG["SECRET_KEY"])
+    env.setenv("MFA_ENCRYPTION_KEY", STRONG_SECRETS["SECRET_KEY"])
     with pytest.raises(ConfigError, match="MFA_ENCRYPTION_KEY is refused: it equals SECRET_KEY"):
         load_config("production")
     env.setenv("MFA_ENCRYPTION_KEY", secrets.token_urlsafe(48))
